@@ -1,0 +1,40 @@
+/**
+ * Generator registry: one entry per architecture file, plus aliases that fix the privacy mechanism
+ * (DESIGN.md §3: dpgan = gan+dpsgd, pategan = gan+pate, ...). Architectures register here when they land.
+ */
+import { identityInfo } from './baselines/identity.ts';
+import { independentInfo } from './baselines/independent.ts';
+import { uniformInfo } from './baselines/uniform.ts';
+import type { Generator, GeneratorInfo, Mechanism } from './types.ts';
+
+const generators: GeneratorInfo[] = [identityInfo, uniformInfo, independentInfo];
+
+export function registerGenerator(info: GeneratorInfo): void {
+  if (generators.some((g) => g.name === info.name)) throw new Error(`generator "${info.name}" is already registered`);
+  generators.push(info);
+}
+
+export function listGenerators(): GeneratorInfo[] {
+  return [...generators];
+}
+
+export function getGeneratorInfo(name: string): GeneratorInfo {
+  const g = generators.find((x) => x.name === name);
+  if (!g) throw new Error(`unknown generator "${name}" (known: ${generators.map((x) => x.name).join(', ')})`);
+  return g;
+}
+
+/** Resolve a configured name to the base architecture and the mechanism(s) it runs with. */
+export function resolveGenerator(name: string, requested: Mechanism[] | undefined): { info: GeneratorInfo; base: GeneratorInfo; mechanisms: Mechanism[] } {
+  const info = getGeneratorInfo(name);
+  if (info.aliasOf) {
+    return { info, base: getGeneratorInfo(info.aliasOf.base), mechanisms: [info.aliasOf.mechanism] };
+  }
+  const supported = (requested ?? []).filter((m) => info.mechanisms.includes(m) && m !== 'none');
+  return { info, base: info, mechanisms: supported.length > 0 ? supported : ['none'] };
+}
+
+export function createGenerator(name: string, options: Record<string, unknown> = {}): Generator {
+  const info = getGeneratorInfo(name);
+  return (info.aliasOf ? getGeneratorInfo(info.aliasOf.base) : info).create(options);
+}
