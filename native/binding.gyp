@@ -1,0 +1,11 @@
+{
+  "targets": [
+    {
+      "target_name": "dpsb_gemm",
+      "sources": ["gemm.c"],
+      "cflags": ["-O3", "-std=c11", "-Wall", "-Wextra"],
+      "libraries": ["-lopenblas"],
+      "defines": ["NAPI_VERSION=8"]
+    }
+  ]
+}

@@ -1,0 +1,329 @@
+/**
+ * Replacement `BatchMatMul` and `_FusedMatMul` kernels for the tfjs wasm backend.
+ *
+ * Stock wasm multiplies transposed operands at 0.4–2.3 GFLOP/s (every backward pass has one) and its
+ * `_FusedMatMul` is wrong for transposes + bias/activation, size-1 rank-1 bias and batched bias. Two
+ * variants, both checked against the cpu backend in test/compute-kernels.test.ts:
+ *  - native: OpenBLAS sgemm through our addon, reading/writing the wasm heap in place, epilogue fused;
+ *  - fallback (addon absent): transposed operands materialised with the wasm Transpose kernel, then the
+ *    stock (non-transposed, correct) matmul, then bias and activation as separate wasm kernels.
+ */
+import { tf } from './tf.ts';
+import { ACT_CODE, P, type NativeGemm } from './native.ts';
+
+type TensorInfo = tf.TensorInfo;
+type Attrs = Record<string, unknown>;
+
+/** The parts of tfjs-backend-wasm's BackendWasm these kernels use. */
+interface WasmBackend {
+  wasm: { HEAPF32: Float32Array };
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
+  disposeData(dataId: object, force?: boolean): boolean;
+}
+
+interface KernelArgs {
+  inputs: Record<string, TensorInfo | undefined>;
+  backend: WasmBackend;
+  attrs?: Attrs;
+}
+
+const KERNELS = ['BatchMatMul', '_FusedMatMul'] as const;
+const stock = new Map<string, tf.KernelConfig>();
+
+export type WasmMatMulMode = 'native' | 'fallback' | 'stock';
+let installed: WasmMatMulMode = 'stock';
+
+/** Which matmul kernels are registered for wasm now. */
+export function wasmMatMulMode(): WasmMatMulMode {
+  return installed;
+}
+
+/** Registers our kernels for the wasm backend (idempotent; `addon` null → the pure-wasm fallback). */
+export function installWasmMatMul(addon: NativeGemm | null): WasmMatMulMode {
+  saveStock();
+  const mode: WasmMatMulMode = addon ? 'native' : 'fallback';
+  for (const name of KERNELS) {
+    if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
+  }
+  if (addon) {
+    const params = new Float64Array(P.COUNT);
+    register('BatchMatMul', (args) => nativeMatMul(addon, params, args, false));
+    register('_FusedMatMul', (args) => nativeMatMul(addon, params, args, true));
+  } else {
+    register('BatchMatMul', (args) => fallbackMatMul(args, false));
+    register('_FusedMatMul', (args) => fallbackMatMul(args, true));
+  }
+  installed = mode;
+  return mode;
+}
+
+/** Puts the stock wasm kernels back (tests compare against them; nothing else needs this). */
+export function restoreStockWasmMatMul(): void {
+  for (const name of KERNELS) {
+    const cfg = stock.get(name);
+    if (!cfg) continue;
+    if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel(cfg);
+  }
+  installed = 'stock';
+}
+
+function saveStock(): void {
+  for (const name of KERNELS) {
+    if (stock.has(name)) continue;
+    const cfg = tf.getKernel(name, 'wasm');
+    if (!cfg) throw new Error(`wasm backend has no ${name} kernel to replace (is @tensorflow/tfjs-backend-wasm loaded?)`);
+    stock.set(name, cfg);
+  }
+}
+
+function register(kernelName: string, fn: (args: KernelArgs) => TensorInfo): void {
+  tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: fn as unknown as tf.KernelFunc });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Shapes
+
+interface MatMulPlan {
+  m: number;
+  n: number;
+  k: number;
+  outBatch: number[];
+  outShape: number[];
+  batch: number;
+}
+
+function plan(a: TensorInfo, b: TensorInfo, ta: boolean, tb: boolean): MatMulPlan {
+  if (a.dtype !== 'float32' || b.dtype !== 'float32') {
+    throw new Error(`matMul on wasm needs float32 operands, got ${a.dtype} × ${b.dtype}`);
+  }
+  const ar = a.shape.length;
+  const br = b.shape.length;
+  if (ar < 2 || br < 2) throw new Error(`matMul needs rank ≥ 2 operands, got shapes [${a.shape}] and [${b.shape}]`);
+  const m = ta ? a.shape[ar - 1] : a.shape[ar - 2];
+  const k = ta ? a.shape[ar - 2] : a.shape[ar - 1];
+  const kb = tb ? b.shape[br - 1] : b.shape[br - 2];
+  const n = tb ? b.shape[br - 2] : b.shape[br - 1];
+  if (k !== kb) {
+    throw new Error(
+      `Error in matMul: inner shapes (${k}) and (${kb}) of Tensors with shapes ${a.shape} and ${b.shape} ` +
+        `and transposeA=${ta} and transposeB=${tb} must match.`,
+    );
+  }
+  const outBatch = tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
+  return { m, n, k, outBatch, outShape: [...outBatch, m, n], batch: tf.util.sizeFromShape(outBatch) };
+}
+
+/**
+ * For an operand whose leading (batch) dims broadcast against `outBatch`: a constant stride over the
+ * flat output batch when one exists (all-ones → 0, equal → `matSize`), else per-output-batch offsets.
+ */
+type Layout = { stride: number } | { offsets: Int32Array };
+
+function batchLayout(opBatch: number[], outBatch: number[], matSize: number): Layout {
+  const total = tf.util.sizeFromShape(outBatch);
+  const opSize = tf.util.sizeFromShape(opBatch);
+  if (opSize === 1) return { stride: 0 };
+  if (opSize === total) return { stride: matSize };
+  const rank = outBatch.length;
+  const padded = new Array(rank - opBatch.length).fill(1).concat(opBatch);
+  const offsets = new Int32Array(total);
+  const idx = new Array(rank).fill(0);
+  for (let flat = 0; flat < total; flat++) {
+    let rem = flat;
+    for (let d = rank - 1; d >= 0; d--) {
+      idx[d] = rem % outBatch[d];
+      rem = Math.floor(rem / outBatch[d]);
+    }
+    let op = 0;
+    for (let d = 0; d < rank; d++) op = op * padded[d] + (padded[d] === 1 ? 0 : idx[d]);
+    offsets[flat] = op * matSize;
+  }
+  return { offsets };
+}
+
+/** Row/column strides of a bias-like tensor broadcast over the output's last two dims. */
+function epilogueLayout(t: TensorInfo, outShape: number[]) {
+  const rank = outShape.length;
+  let shape = t.shape;
+  if (shape.length > rank) {
+    // The fused op hands the kernel a 3-D output but the bias of the original rank: fold its batch dims.
+    const lead = shape.slice(0, shape.length - rank + 1);
+    shape = [tf.util.sizeFromShape(lead), ...shape.slice(shape.length - rank + 1)];
+  }
+  const s = new Array(rank - shape.length).fill(1).concat(shape) as number[];
+  tf.broadcast_util.assertAndGetBroadcastShape(outShape, s);
+  const rows = s[rank - 2];
+  const cols = s[rank - 1];
+  return {
+    sm: rows === 1 ? 0 : cols,
+    sn: cols === 1 ? 0 : 1,
+    batch: batchLayout(s.slice(0, rank - 2), outShape.slice(0, rank - 2), rows * cols),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Native (OpenBLAS) variant
+
+function floatOffset(backend: WasmBackend, t: TensorInfo): number {
+  const d = backend.dataIdMap.get(t.dataId);
+  if (!d) throw new Error('matMul input is not resident on the wasm backend');
+  if (d.memoryOffset % 4 !== 0) throw new Error('matMul input is not 4-byte aligned on the wasm heap');
+  return d.memoryOffset / 4;
+}
+
+function nativeMatMul(addon: NativeGemm, p: Float64Array, args: KernelArgs, fused: boolean): TensorInfo {
+  const { inputs, backend } = args;
+  const attrs = args.attrs ?? {};
+  const a = inputs.a as TensorInfo;
+  const b = inputs.b as TensorInfo;
+  const ta = Boolean(attrs.transposeA);
+  const tb = Boolean(attrs.transposeB);
+  const pl = plan(a, b, ta, tb);
+  const bias = fused ? inputs.bias : undefined;
+  const preluW = fused ? inputs.preluActivationWeights : undefined;
+  const activation = fused ? String(attrs.activation ?? 'linear') : 'linear';
+  const act = ACT_CODE[activation];
+  if (act === undefined) throw new Error(`_FusedMatMul: unsupported activation '${activation}'`);
+  if (activation === 'prelu' && !preluW) throw new Error('_FusedMatMul: prelu activation needs preluActivationWeights');
+  for (const t of [bias, preluW]) {
+    if (t && t.dtype !== 'float32') throw new Error(`_FusedMatMul: bias/prelu weights must be float32, got ${t.dtype}`);
+  }
+
+  const out = backend.makeOutput(pl.outShape, 'float32');
+  if (pl.batch === 0 || pl.m === 0 || pl.n === 0) return out;
+
+  const aLay = batchLayout(a.shape.slice(0, -2), pl.outBatch, pl.m * pl.k);
+  const bLay = batchLayout(b.shape.slice(0, -2), pl.outBatch, pl.k * pl.n);
+  const biasLay = bias ? epilogueLayout(bias, pl.outShape) : null;
+  const preluLay = preluW ? epilogueLayout(preluW, pl.outShape) : null;
+
+  // Offsets are read after makeOutput: allocating may grow (and so replace) the wasm heap.
+  const heap = backend.wasm.HEAPF32;
+  const aOff = floatOffset(backend, a);
+  const bOff = floatOffset(backend, b);
+  const cOff = floatOffset(backend, out);
+  const biasOff = bias ? floatOffset(backend, bias) : -1;
+  const preluOff = preluW ? floatOffset(backend, preluW) : -1;
+
+  p[P.M] = pl.m;
+  p[P.N] = pl.n;
+  p[P.K] = pl.k;
+  p[P.TRANS_A] = ta ? 1 : 0;
+  p[P.TRANS_B] = tb ? 1 : 0;
+  p[P.ACT] = act;
+  p[P.ALPHA] = Number(attrs.leakyreluAlpha ?? 0.2);
+  p[P.BIAS_SM] = biasLay?.sm ?? 0;
+  p[P.BIAS_SN] = biasLay?.sn ?? 0;
+  p[P.PRELU_SM] = preluLay?.sm ?? 0;
+  p[P.PRELU_SN] = preluLay?.sn ?? 0;
+
+  const lays: (Layout | undefined)[] = [aLay, bLay, biasLay?.batch, preluLay?.batch];
+  if (lays.every((l) => l === undefined || 'stride' in l)) {
+    const stride = (l: Layout | undefined) => (l && 'stride' in l ? l.stride : 0);
+    p[P.BATCH] = pl.batch;
+    p[P.A_OFF] = aOff;
+    p[P.A_SB] = stride(aLay);
+    p[P.B_OFF] = bOff;
+    p[P.B_SB] = stride(bLay);
+    p[P.C_OFF] = cOff;
+    p[P.BIAS_OFF] = biasOff;
+    p[P.BIAS_SB] = stride(biasLay?.batch);
+    p[P.PRELU_OFF] = preluOff;
+    p[P.PRELU_SB] = stride(preluLay?.batch);
+    addon.gemm(heap, p);
+    return out;
+  }
+  // Irregular batch broadcasting (e.g. [2,1,…] × [1,3,…]): one call per output matrix.
+  const at = (l: Layout | undefined, i: number) => (!l ? 0 : 'stride' in l ? l.stride * i : l.offsets[i]);
+  p[P.BATCH] = 1;
+  p[P.A_SB] = p[P.B_SB] = p[P.BIAS_SB] = p[P.PRELU_SB] = 0;
+  for (let i = 0; i < pl.batch; i++) {
+    p[P.A_OFF] = aOff + at(aLay, i);
+    p[P.B_OFF] = bOff + at(bLay, i);
+    p[P.C_OFF] = cOff + i * pl.m * pl.n;
+    p[P.BIAS_OFF] = bias ? biasOff + at(biasLay?.batch, i) : -1;
+    p[P.PRELU_OFF] = preluW ? preluOff + at(preluLay?.batch, i) : -1;
+    addon.gemm(heap, p);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Pure-wasm fallback
+
+function run(kernelName: string, backend: WasmBackend, inputs: Record<string, TensorInfo>, attrs: Attrs = {}): TensorInfo {
+  const cfg = kernelName === 'BatchMatMul' ? stock.get(kernelName) : tf.getKernel(kernelName, 'wasm');
+  if (!cfg) throw new Error(`wasm backend has no ${kernelName} kernel`);
+  return cfg.kernelFunc({ inputs, backend: backend as unknown as tf.KernelBackend, attrs: attrs as tf.NamedAttrMap }) as TensorInfo;
+}
+
+/** Swaps the last two dims with the wasm Transpose kernel (a fresh tensor the caller disposes). */
+function transposeLast2(backend: WasmBackend, t: TensorInfo): TensorInfo {
+  const r = t.shape.length;
+  const perm = [...Array(r).keys()];
+  [perm[r - 2], perm[r - 1]] = [perm[r - 1], perm[r - 2]];
+  return run('Transpose', backend, { x: t }, { perm });
+}
+
+/** Tiles an operand's batch dims up to the output's (stock wasm only broadcasts a batch of 1). */
+function tileBatch(backend: WasmBackend, t: TensorInfo, outBatch: number[]): TensorInfo | null {
+  const opBatch = t.shape.slice(0, -2);
+  const opSize = tf.util.sizeFromShape(opBatch);
+  if (opSize === 1 || opSize === tf.util.sizeFromShape(outBatch)) return null;
+  const rank = outBatch.length + 2;
+  const shape = new Array(rank - t.shape.length).fill(1).concat(t.shape) as number[];
+  const reps = shape.map((d, i) => (i < outBatch.length && d === 1 ? outBatch[i] : 1));
+  const reshaped = { ...t, shape };
+  return run('Tile', backend, { x: reshaped }, { reps });
+}
+
+const ACT_KERNEL: Record<string, string> = {
+  relu: 'Relu', relu6: 'Relu6', elu: 'Elu', sigmoid: 'Sigmoid', leakyrelu: 'LeakyRelu', prelu: 'Prelu',
+};
+
+function fallbackMatMul(args: KernelArgs, fused: boolean): TensorInfo {
+  const { inputs, backend } = args;
+  const attrs = args.attrs ?? {};
+  let a = inputs.a as TensorInfo;
+  let b = inputs.b as TensorInfo;
+  const ta = Boolean(attrs.transposeA);
+  const tb = Boolean(attrs.transposeB);
+  const pl = plan(a, b, ta, tb);
+  const temps: TensorInfo[] = [];
+  const keep = (t: TensorInfo) => (temps.push(t), t);
+  try {
+    if (ta) a = keep(transposeLast2(backend, a));
+    if (tb) b = keep(transposeLast2(backend, b));
+    const at = tileBatch(backend, a, pl.outBatch);
+    if (at) a = keep(at);
+    const bt = tileBatch(backend, b, pl.outBatch);
+    if (bt) b = keep(bt);
+    let out = run('BatchMatMul', backend, { a, b }, { transposeA: false, transposeB: false });
+    out = { ...out, shape: pl.outShape };
+    if (!fused) return out;
+    const bias = inputs.bias;
+    if (bias) {
+      const withBias = run('Add', backend, { a: out, b: bias });
+      backend.disposeData(out.dataId);
+      out = withBias;
+    }
+    const activation = String(attrs.activation ?? 'linear');
+    if (activation !== 'linear') {
+      const kernel = ACT_KERNEL[activation];
+      if (!kernel) throw new Error(`_FusedMatMul: unsupported activation '${activation}'`);
+      const actInputs: Record<string, TensorInfo> = { x: out };
+      if (activation === 'prelu') {
+        if (!inputs.preluActivationWeights) throw new Error('_FusedMatMul: prelu activation needs preluActivationWeights');
+        actInputs.alpha = inputs.preluActivationWeights;
+      }
+      const activated = run(kernel, backend, actInputs, { alpha: Number(attrs.leakyreluAlpha ?? 0.2) });
+      backend.disposeData(out.dataId);
+      out = activated;
+    }
+    return out;
+  } finally {
+    for (const t of temps) backend.disposeData(t.dataId);
+  }
+}
