@@ -10,6 +10,7 @@ import { GeneratorOptionsError } from '../generators/options.ts';
 import { datasetsCommand } from './datasets.ts';
 import { listCommand, mergeCommand, reportCommand, runCommand, schemaCommand, validateCommand, workerCommand } from './run.ts';
 import { extraCommands } from './extra.ts';
+import { baselineCommand, checkCommand } from './check.ts';
 
 const userErrors = [ConfigError, DataError, GeneratorOptionsError];
 
@@ -24,6 +25,8 @@ async function main(): Promise<void> {
     .command(datasetsCommand)
     .command(listCommand)
     .command(schemaCommand)
+    .command(checkCommand)
+    .command(baselineCommand)
     .command(workerCommand);
   for (const c of extraCommands) cli = cli.command(c);
   await cli

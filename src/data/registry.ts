@@ -47,6 +47,8 @@ const manifestSchema = z.strictObject({
     skipLines: z.number().int().nonnegative().optional(),
     /** Member of a zip archive to extract. */
     member: z.string().optional(),
+    /** Whether the converted CSV must equal the canonical sha256 (false where float formatting differs). */
+    verifyConverted: z.boolean().optional(),
   }),
 });
 
@@ -179,6 +181,11 @@ export async function fetchDataset(name: string, opts: FetchOptions = {}): Promi
     throw new DataError(`dataset "${name}": checksum mismatch for ${url}: sha256 ${sha256(bytes)}, expected ${sum.sha256}`);
   }
   const csv = convertUpstream(bytes.toString('utf8'), m);
+  if (source.verifyConverted !== false && sha256(csv) !== m.sha256) {
+    throw new DataError(
+      `dataset "${name}": the converted file's sha256 ${sha256(csv)} differs from the manifest's ${m.sha256} — the upstream file changed; check ${url}`,
+    );
+  }
   mkdirSync(dir, { recursive: true });
   const tmp = `${target}.part`;
   writeFileSync(tmp, csv);
