@@ -17,7 +17,7 @@ export interface RunManifest {
   configFile?: string;
   package: { name: string; version: string };
   gitCommit: string | null;
-  backend: { name: string; reason?: string[] } | null;
+  backend: { name: string; reason?: string[]; native?: boolean; detail?: string } | null;
   versions: Record<string, string>;
   cells: string[];
   startedAt: string;
