@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../src/compute/tf.ts';
 import { initBackend } from '../src/compute/backend.ts';
 import { loadNativeGemm, P } from '../src/compute/native.ts';
-import { installWasmMatMul, restoreStockWasmMatMul, wasmMatMulMode } from '../src/compute/wasm-kernels.ts';
+import { installWasmKernels, restoreStockWasmKernels, wasmMatMulMode } from '../src/compute/wasm-kernels.ts';
 import { Rng } from '../src/compute/rng.ts';
 
 const native = loadNativeGemm();
@@ -163,21 +163,21 @@ describe('wasm matmul kernels vs cpu', () => {
   it(`native OpenBLAS kernels${nativeSkip}`, async (ctx) => {
     if (!native.ok) return ctx.skip();
     await tf.setBackend('wasm');
-    installWasmMatMul(native.addon);
+    installWasmKernels(native.addon);
     expect(wasmMatMulMode()).toBe('native');
     checkAll();
   });
 
   it('pure-wasm fallback kernels (addon absent)', async () => {
     await tf.setBackend('wasm');
-    installWasmMatMul(null);
+    installWasmKernels(null);
     expect(wasmMatMulMode()).toBe('fallback');
     checkAll();
   });
 
   it('stock wasm kernels really are wrong in some of these cases (why we replace them)', async () => {
     await tf.setBackend('wasm');
-    restoreStockWasmMatMul();
+    restoreStockWasmKernels();
     const wrong = CASES.filter((c) => {
       try {
         const got = onWasm(c);
@@ -187,7 +187,7 @@ describe('wasm matmul kernels vs cpu', () => {
         return true;
       }
     }).map((c) => c.name);
-    installWasmMatMul(native.ok ? native.addon : null);
+    installWasmKernels(native.ok ? native.addon : null);
     expect(wrong.length).toBeGreaterThan(0);
     expect(wrong.some((n) => n.startsWith('fused'))).toBe(true);
   });
@@ -195,7 +195,7 @@ describe('wasm matmul kernels vs cpu', () => {
   it('kernels neither leak tensors nor wasm heap data', async () => {
     await tf.setBackend('wasm');
     for (const addon of native.ok ? [native.addon, null] : [null]) {
-      installWasmMatMul(addon);
+      installWasmKernels(addon);
       const before = tf.memory().numTensors;
       const dataIds = (tf.backend() as unknown as { dataIdMap: { numDataIds(): number } }).dataIdMap.numDataIds();
       checkAll();
@@ -216,10 +216,26 @@ describe('wasm matmul kernels vs cpu', () => {
     const ref = grads();
     await tf.setBackend('wasm');
     for (const addon of native.ok ? [native.addon, null] : [null]) {
-      installWasmMatMul(addon);
+      installWasmKernels(addon);
       const got = grads();
       got.forEach((g, i) => expect(maxRelErr(g, ref[i])).toBeLessThan(1e-4));
     }
+  });
+});
+
+describe('wasm OneHot', () => {
+  it('honours dtype and on/off values (stock wasm writes int32 bits into float32 outputs)', async () => {
+    await initBackend('wasm', { nativeAddon: false });
+    const got = tf.tidy(() => {
+      const f = tf.oneHot(tf.tensor2d([[2, 0], [5, 1]], [2, 2], 'int32'), 3, 0.9, -1, 'float32');
+      const i = tf.oneHot(tf.tensor1d([1, -1], 'int32'), 2);
+      return { f: Array.from(f.dataSync()), fShape: f.shape, fType: f.dtype, i: Array.from(i.dataSync()), iType: i.dtype };
+    });
+    expect(got.fShape).toEqual([2, 2, 3]);
+    expect(got.fType).toBe('float32');
+    expect(got.f.map((v) => Math.round(v * 10) / 10)).toEqual([-1, -1, 0.9, 0.9, -1, -1, -1, -1, -1, -1, 0.9, -1]);
+    expect(got.iType).toBe('int32');
+    expect(got.i).toEqual([0, 1, 0, 0]);
   });
 });
 

@@ -7,7 +7,7 @@
  */
 import { tf } from './tf.ts';
 import { loadNativeGemm } from './native.ts';
-import { installWasmMatMul } from './wasm-kernels.ts';
+import { installWasmKernels } from './wasm-kernels.ts';
 
 export interface BackendInfo {
   /** What serves the ops: 'tfjs-node-gpu' | 'tfjs-node' | 'wasm-blas' | 'wasm' | 'cpu'. */
@@ -112,14 +112,14 @@ async function attempt(name: BackendName, opts: InitOptions): Promise<Attempt> {
       if (!load.ok) return { ok: false, why: load.reason };
       const w = await setWasm();
       if (!w.ok) return w;
-      installWasmMatMul(load.addon);
+      installWasmKernels(load.addon);
       const { config, threads } = load.addon.info();
       return { ok: true, info: { name, native: true, threads, tfBackend: 'wasm', detail: `${config}; ${w.detail}` } };
     }
     case 'wasm': {
       const w = await setWasm();
       if (!w.ok) return w;
-      installWasmMatMul(null);
+      installWasmKernels(null);
       return { ok: true, info: { name, native: false, threads: 1, tfBackend: 'wasm', detail: `${w.detail}; transposes materialised` } };
     }
     case 'cpu': {

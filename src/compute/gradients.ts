@@ -182,7 +182,8 @@ function registerReductions(): void {
   const minMax = (name: string, op: (x: T, axes: number[], keep: boolean) => T) =>
     reg(name, ['x'], (dy, [x], attrs) => ({
       x: () => {
-        const axes = tf.util.parseAxisParam(attrs.reductionIndices as number | number[], x.shape);
+        // Max names its axes `reductionIndices`, Min names them `axis`.
+        const axes = tf.util.parseAxisParam((attrs.reductionIndices ?? attrs.axis) as number | number[], x.shape);
         const y = op(x, axes, true);
         return tf.mul(expandReduced(dy, x, axes), mask(tf.equal(x, y)));
       },

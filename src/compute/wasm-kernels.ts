@@ -1,5 +1,5 @@
 /**
- * Replacement `BatchMatMul` and `_FusedMatMul` kernels for the tfjs wasm backend.
+ * Replacement `BatchMatMul`, `_FusedMatMul` and `OneHot` kernels for the tfjs wasm backend.
  *
  * Stock wasm multiplies transposed operands at 0.4–2.3 GFLOP/s (every backward pass has one) and its
  * `_FusedMatMul` is wrong for transposes + bias/activation, size-1 rank-1 bias and batched bias. Two
@@ -7,6 +7,8 @@
  *  - native: OpenBLAS sgemm through our addon, reading/writing the wasm heap in place, epilogue fused;
  *  - fallback (addon absent): transposed operands materialised with the wasm Transpose kernel, then the
  *    stock (non-transposed, correct) matmul, then bias and activation as separate wasm kernels.
+ * Stock wasm `OneHot` writes int32 bits whatever the dtype (float32 one-hots read as ~1e-45); ours
+ * fills the output in JS for any dtype.
  */
 import { tf } from './tf.ts';
 import { ACT_CODE, P, type NativeGemm } from './native.ts';
@@ -17,6 +19,7 @@ type Attrs = Record<string, unknown>;
 /** The parts of tfjs-backend-wasm's BackendWasm these kernels use. */
 interface WasmBackend {
   wasm: { HEAPF32: Float32Array };
+  typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array | Uint8Array;
   dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
   disposeData(dataId: object, force?: boolean): boolean;
@@ -28,7 +31,7 @@ interface KernelArgs {
   attrs?: Attrs;
 }
 
-const KERNELS = ['BatchMatMul', '_FusedMatMul'] as const;
+const KERNELS = ['BatchMatMul', '_FusedMatMul', 'OneHot'] as const;
 const stock = new Map<string, tf.KernelConfig>();
 
 export type WasmMatMulMode = 'native' | 'fallback' | 'stock';
@@ -40,7 +43,7 @@ export function wasmMatMulMode(): WasmMatMulMode {
 }
 
 /** Registers our kernels for the wasm backend (idempotent; `addon` null → the pure-wasm fallback). */
-export function installWasmMatMul(addon: NativeGemm | null): WasmMatMulMode {
+export function installWasmKernels(addon: NativeGemm | null): WasmMatMulMode {
   saveStock();
   const mode: WasmMatMulMode = addon ? 'native' : 'fallback';
   for (const name of KERNELS) {
@@ -54,12 +57,13 @@ export function installWasmMatMul(addon: NativeGemm | null): WasmMatMulMode {
     register('BatchMatMul', (args) => fallbackMatMul(args, false));
     register('_FusedMatMul', (args) => fallbackMatMul(args, true));
   }
+  register('OneHot', oneHot);
   installed = mode;
   return mode;
 }
 
 /** Puts the stock wasm kernels back (tests compare against them; nothing else needs this). */
-export function restoreStockWasmMatMul(): void {
+export function restoreStockWasmKernels(): void {
   for (const name of KERNELS) {
     const cfg = stock.get(name);
     if (!cfg) continue;
@@ -326,4 +330,27 @@ function fallbackMatMul(args: KernelArgs, fused: boolean): TensorInfo {
   } finally {
     for (const t of temps) backend.disposeData(t.dataId);
   }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// OneHot
+
+function oneHot(args: KernelArgs): TensorInfo {
+  const { inputs, backend } = args;
+  const attrs = args.attrs ?? {};
+  const indices = inputs.indices as TensorInfo;
+  const depth = Number(attrs.depth);
+  const dtype = (attrs.dtype ?? 'int32') as tf.DataType;
+  const onValue = Number(attrs.onValue ?? 1);
+  const offValue = Number(attrs.offValue ?? 0);
+  const out = backend.makeOutput([...indices.shape, depth], dtype);
+  // Views taken after makeOutput, which may grow the heap.
+  const idx = backend.typedArrayFromHeap(indices);
+  const o = backend.typedArrayFromHeap(out);
+  o.fill(offValue);
+  for (let i = 0; i < idx.length; i++) {
+    const v = idx[i];
+    if (v >= 0 && v < depth) o[i * depth + v] = onValue;
+  }
+  return out;
 }
