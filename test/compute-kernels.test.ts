@@ -239,6 +239,32 @@ describe('wasm OneHot', () => {
   });
 });
 
+describe('wasm Tile (behind tf.broadcastTo)', () => {
+  it('matches cpu for ranks 1–4, every dtype, and broadcastTo shapes', async () => {
+    const rng = new Rng('tile');
+    const cases: { shape: number[]; reps: number[]; dtype: 'float32' | 'int32' | 'bool' }[] = [
+      { shape: [3], reps: [4], dtype: 'float32' },
+      { shape: [1, 5], reps: [7, 1], dtype: 'float32' },
+      { shape: [4, 1], reps: [1, 6], dtype: 'int32' },
+      { shape: [2, 3], reps: [3, 2], dtype: 'bool' },
+      { shape: [2, 1, 3], reps: [2, 4, 1], dtype: 'float32' },
+      { shape: [1, 2, 1, 3], reps: [2, 1, 3, 2], dtype: 'int32' },
+      { shape: [2, 3], reps: [1, 1], dtype: 'float32' },
+    ];
+    const make = (c: (typeof cases)[number], vals: number[]) => tf.tensor(vals, c.shape, c.dtype);
+    const valsOf = cases.map((c) => Array.from({ length: c.shape.reduce((a, b) => a * b, 1) }, () => (c.dtype === 'bool' ? rng.int(2) : rng.int(100) - 50)));
+    await tf.setBackend('cpu');
+    const ref = cases.map((c, i) => tf.tidy(() => Array.from(tf.tile(make(c, valsOf[i]), c.reps).dataSync())));
+    const refB = tf.tidy(() => Array.from(tf.broadcastTo(tf.tensor2d([[1], [2]]), [2, 2, 3]).dataSync()));
+    await initBackend('wasm', { nativeAddon: false });
+    cases.forEach((c, i) => {
+      const got = tf.tidy(() => Array.from(tf.tile(make(c, valsOf[i]), c.reps).dataSync()));
+      expect(got, JSON.stringify(c)).toEqual(ref[i]);
+    });
+    expect(tf.tidy(() => Array.from(tf.broadcastTo(tf.tensor2d([[1], [2]]), [2, 2, 3]).dataSync()))).toEqual(refB);
+  });
+});
+
 describe('native addon guards', () => {
   it(`rejects offsets outside the heap and malformed params${nativeSkip}`, (ctx) => {
     if (!native.ok) return ctx.skip();

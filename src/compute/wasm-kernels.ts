@@ -1,5 +1,5 @@
 /**
- * Replacement `BatchMatMul`, `_FusedMatMul` and `OneHot` kernels for the tfjs wasm backend.
+ * Replacement `BatchMatMul`, `_FusedMatMul`, `OneHot` and `Tile` kernels for the tfjs wasm backend.
  *
  * Stock wasm multiplies transposed operands at 0.4–2.3 GFLOP/s (every backward pass has one) and its
  * `_FusedMatMul` is wrong for transposes + bias/activation, size-1 rank-1 bias and batched bias. Two
@@ -8,7 +8,9 @@
  *  - fallback (addon absent): transposed operands materialised with the wasm Transpose kernel, then the
  *    stock (non-transposed, correct) matmul, then bias and activation as separate wasm kernels.
  * Stock wasm `OneHot` writes int32 bits whatever the dtype (float32 one-hots read as ~1e-45); ours
- * fills the output in JS for any dtype.
+ * fills the output in JS for any dtype. Stock wasm `Tile` (behind tf.broadcastTo, hence every
+ * reduction gradient) gathers element by element, ~10× slower than block copies: ours copies
+ * contiguous runs and doubles them with copyWithin.
  */
 import { tf } from './tf.ts';
 import { ACT_CODE, P, type NativeGemm } from './native.ts';
@@ -31,7 +33,7 @@ interface KernelArgs {
   attrs?: Attrs;
 }
 
-const KERNELS = ['BatchMatMul', '_FusedMatMul', 'OneHot'] as const;
+const KERNELS = ['BatchMatMul', '_FusedMatMul', 'OneHot', 'Tile'] as const;
 const stock = new Map<string, tf.KernelConfig>();
 
 export type WasmMatMulMode = 'native' | 'fallback' | 'stock';
@@ -58,6 +60,7 @@ export function installWasmKernels(addon: NativeGemm | null): WasmMatMulMode {
     register('_FusedMatMul', (args) => fallbackMatMul(args, true));
   }
   register('OneHot', oneHot);
+  register('Tile', tile);
   installed = mode;
   return mode;
 }
@@ -352,5 +355,53 @@ function oneHot(args: KernelArgs): TensorInfo {
     const v = idx[i];
     if (v >= 0 && v < depth) o[i * depth + v] = onValue;
   }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Tile
+
+type Typed = Float32Array | Int32Array | Uint8Array;
+
+/** Repeats `out[dst, dst+len)` until it fills `times·len` elements (doubling copies). */
+function repeatRun(out: Typed, dst: number, len: number, times: number): void {
+  const total = len * times;
+  let filled = len;
+  while (filled < total) {
+    const n = Math.min(filled, total - filled);
+    out.copyWithin(dst + filled, dst, dst + n);
+    filled += n;
+  }
+}
+
+function tile(args: KernelArgs): TensorInfo {
+  const { inputs, backend } = args;
+  const x = inputs.x as TensorInfo;
+  const reps = ((args.attrs ?? {}).reps as number[]) ?? [];
+  if (x.dtype === 'string') throw new Error('Tile on wasm does not support string tensors');
+  if (reps.length !== x.shape.length) throw new Error(`Tile: reps [${reps}] must have one entry per dim of [${x.shape}]`);
+  const outShape = x.shape.map((d, i) => d * reps[i]);
+  const out = backend.makeOutput(outShape, x.dtype);
+  if (tf.util.sizeFromShape(outShape) === 0) return out;
+  const src = backend.typedArrayFromHeap(x);
+  const dst = backend.typedArrayFromHeap(out);
+  const rank = x.shape.length;
+  if (rank === 0) {
+    dst[0] = src[0];
+    return out;
+  }
+  const xStride = tf.util.computeStrides(x.shape).concat(1);
+  const oStride = tf.util.computeStrides(outShape).concat(1);
+  // Copies x's sub-block at `dim` into out, then repeats it reps[dim] times along `dim`.
+  const rec = (dim: number, s: number, o: number): void => {
+    const d = x.shape[dim];
+    if (dim === rank - 1) {
+      dst.set(src.subarray(s, s + d), o);
+    } else {
+      for (let i = 0; i < d; i++) rec(dim + 1, s + i * xStride[dim], o + i * oStride[dim]);
+    }
+    repeatRun(dst, o, d * oStride[dim], reps[dim]);
+  };
+  rec(0, 0, 0);
   return out;
 }

@@ -1,0 +1,220 @@
+/**
+ * `npm run bench:perf [-- --backend NAME] [--out FILE] [--quick]`: times the compute engine and merges
+ * the numbers into reports/perf.json (other benchmarks add their own keys to the same file).
+ *  - gemm: GFLOP/s of tf.matMul per shape (forward and both backward transposes) and, when the
+ *    OpenBLAS addon is loaded, the fraction of the raw sgemm rate on the same shape and thread count;
+ *  - mlp_step_ms / ctgan_step_ms / dpsgd_step_ms: median ms per training step (see bench/models.ts),
+ *    kernels per step from tf.profile, and the DP-SGD overhead over the non-private MLP step.
+ * Numbers are recorded, never asserted.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { tf } from '../src/compute/tf.ts';
+import { initBackend } from '../src/compute/backend.ts';
+import { loadNativeGemm } from '../src/compute/native.ts';
+import { Rng } from '../src/compute/rng.ts';
+import { ctganStep, dpsgdStep, mlpStep, type Step } from './models.ts';
+
+interface Args {
+  backend?: string;
+  out: string;
+  quick: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { out: 'reports/perf.json', quick: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`bench:perf: ${a} needs a value`);
+      return v;
+    };
+    if (a === '--backend') args.backend = value();
+    else if (a.startsWith('--backend=')) args.backend = a.slice(10);
+    else if (a === '--out') args.out = value();
+    else if (a.startsWith('--out=')) args.out = a.slice(6);
+    else if (a === '--quick') args.quick = true;
+    else throw new Error(`bench:perf: unknown argument '${a}' (use --backend NAME, --out FILE, --quick)`);
+  }
+  return args;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+
+interface GemmRow {
+  m: number;
+  k: number;
+  n: number;
+  transA: boolean;
+  transB: boolean;
+  role: string;
+  gflops: number;
+  raw_gflops: number | null;
+  blas_fraction: number | null;
+}
+
+// Shapes of the benchmarked models: MLP forward/backward, CTGAN's generator and packed critic.
+const GEMM_SHAPES: [number, number, number, boolean, boolean, string][] = [
+  [500, 256, 256, false, false, 'MLP hidden forward'],
+  [500, 256, 256, false, true, 'MLP hidden dX = dZ·Wᵀ'],
+  [256, 500, 256, true, false, 'MLP hidden dW = Xᵀ·dZ'],
+  [500, 120, 256, false, false, 'MLP input layer'],
+  [500, 230, 256, false, false, 'CTGAN generator layer 1'],
+  [500, 256, 157, false, false, 'CTGAN generator output'],
+  [50, 1570, 256, false, false, 'CTGAN critic packed input (pac 10)'],
+  [1570, 50, 256, true, false, 'CTGAN critic dW packed input'],
+];
+
+function timeGemm(m: number, k: number, n: number, ta: boolean, tb: boolean, budgetMs: number): number {
+  const a = tf.randomNormal(ta ? [k, m] : [m, k]);
+  const b = tf.randomNormal(tb ? [n, k] : [k, n]);
+  const once = () => tf.matMul(a, b, ta, tb).dispose();
+  for (let i = 0; i < 3; i++) once();
+  const times: number[] = [];
+  const start = performance.now();
+  while (performance.now() - start < budgetMs || times.length < 5) {
+    const t0 = performance.now();
+    for (let i = 0; i < 5; i++) once();
+    times.push((performance.now() - t0) / 5);
+  }
+  tf.dispose([a, b]);
+  return (2 * m * n * k) / (median(times) * 1e6);
+}
+
+interface StepStats {
+  ms: number;
+  kernels: number;
+  top: { kernel: string; ms: number; calls: number }[];
+}
+
+async function timeStep(step: Step, warmup: number, steps: number): Promise<StepStats> {
+  for (let i = 0; i < warmup; i++) step.run();
+  const times: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const t0 = performance.now();
+    step.run();
+    times.push(performance.now() - t0);
+  }
+  const prof = await tf.profile(() => step.run());
+  const byKernel = new Map<string, { ms: number; calls: number }>();
+  for (const k of prof.kernels) {
+    const e = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
+    e.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    e.calls += 1;
+    byKernel.set(k.name, e);
+  }
+  const top = [...byKernel.entries()]
+    .sort((x, y) => y[1].ms - x[1].ms)
+    .slice(0, 8)
+    .map(([kernel, e]) => ({ kernel, ms: round(e.ms), calls: e.calls }));
+  return { ms: median(times), kernels: prof.kernels.length, top };
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const info = await initBackend(args.backend);
+  const native = loadNativeGemm();
+  const rawAddon = native.ok ? native.addon : null;
+  const q = args.quick ? 0.3 : 1;
+
+  const gemm: GemmRow[] = [];
+  for (const [m, k, n, ta, tb, role] of GEMM_SHAPES) {
+    const gflops = timeGemm(m, k, n, ta, tb, 300 * q);
+    let raw: number | null = null;
+    if (rawAddon) {
+      const iters = Math.max(5, Math.round((0.1 * 1e9) / (2 * m * n * k)));
+      raw = Math.max(...[0, 1, 2].map(() => (2 * m * n * k) / (rawAddon.rawSgemm(m, n, k, ta ? 1 : 0, tb ? 1 : 0, iters) * 1e9)));
+    }
+    gemm.push({
+      m, k, n, transA: ta, transB: tb, role,
+      gflops: round(gflops, 1),
+      raw_gflops: raw === null ? null : round(raw, 1),
+      blas_fraction: raw === null ? null : round(gflops / raw, 3),
+    });
+  }
+
+  const rng = new Rng('bench-perf');
+  const runStep = async (make: () => Step, warmup: number, steps: number) => {
+    const s = make();
+    try {
+      return await timeStep(s, warmup, Math.max(5, Math.round(steps * q)));
+    } finally {
+      s.dispose();
+    }
+  };
+  const mlp = await runStep(() => mlpStep(rng.fork('mlp')), 5, 40);
+  let dpNoiseMs = 0;
+  let dpRuns = 0;
+  const dp = await runStep(() => {
+    const s = dpsgdStep(rng.fork('dpsgd'));
+    const run = s.run.bind(s);
+    return { ...s, run: () => (dpRuns++, run()), dispose: () => ((dpNoiseMs = s.noiseMs()), s.dispose()) };
+  }, 5, 40);
+  const ctgan = await runStep(() => ctganStep(rng.fork('ctgan')), 3, args.quick ? 5 : 15);
+
+  const result = {
+    backend: info,
+    measured_at: new Date().toISOString(),
+    machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, node: process.version, tfjs: tf.version_core },
+    gemm,
+    mlp_step_ms: round(mlp.ms),
+    mlp_kernels_per_step: mlp.kernels,
+    ctgan_step_ms: round(ctgan.ms),
+    ctgan_kernels_per_step: ctgan.kernels,
+    ctgan_top_kernels: ctgan.top,
+    dpsgd_step_ms: round(dp.ms),
+    dpsgd_kernels_per_step: dp.kernels,
+    dpsgd_noise_ms_per_step: round(dpNoiseMs / Math.max(1, dpRuns)),
+    dpsgd_overhead: round(dp.ms / mlp.ms, 2),
+    dpsgd_impl: 'bench/models.ts dpsgdStep: ghost-norm per-example clipping on the MLP above (src/privacy/dpsgd.ts not used)',
+    models: {
+      mlp: '120-256-256-1 ReLU, batch 500, Adam 1e-3, logistic loss',
+      ctgan: 'CTGAN-sized: G 128+102 → Residual 256 → Residual 256 → 157 (tanh + gumbel-softmax τ 0.2); D pac 10 over (157+102)·10 → 256 → 256 → 1, LeakyReLU 0.2, Dropout 0.5; WGAN-GP λ 10; one D + one G step, batch 500',
+      dpsgd: 'same MLP, clip C 1, σ 1, Gaussian noise from the seeded Rng every step, Adam 1e-3',
+    },
+  };
+
+  const out = path.resolve(args.out);
+  let merged: Record<string, unknown> = {};
+  if (existsSync(out)) {
+    try {
+      merged = JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown>;
+    } catch {
+      throw new Error(`bench:perf: ${args.out} exists but is not JSON; move it away first`);
+    }
+  }
+  Object.assign(merged, result);
+  mkdirSync(path.dirname(out), { recursive: true });
+  writeFileSync(out, JSON.stringify(merged, null, 2) + '\n');
+
+  const lines: string[] = [];
+  lines.push(`backend: ${info.name} (${info.detail ?? info.tfBackend})${info.reason.length ? ` — skipped: ${info.reason.join('; ')}` : ''}`);
+  lines.push('');
+  lines.push('GEMM                                   m     k     n  tA tB   GFLOP/s   raw BLAS  fraction');
+  for (const g of gemm) {
+    lines.push(
+      `${g.role.padEnd(36)} ${String(g.m).padStart(5)} ${String(g.k).padStart(5)} ${String(g.n).padStart(5)}  ${g.transA ? 'T' : '-'}  ${g.transB ? 'T' : '-'}  ${g.gflops.toFixed(1).padStart(8)}  ${g.raw_gflops === null ? '       —' : g.raw_gflops.toFixed(1).padStart(9)}  ${g.blas_fraction === null ? '     —' : (100 * g.blas_fraction).toFixed(0).padStart(5) + '%'}`,
+    );
+  }
+  lines.push('');
+  lines.push('step (median)                 ms/step  kernels/step');
+  lines.push(`MLP 120-256-256-1 Adam       ${result.mlp_step_ms.toFixed(2).padStart(8)}  ${String(mlp.kernels).padStart(12)}`);
+  lines.push(`CTGAN-sized D(GP)+G step     ${result.ctgan_step_ms.toFixed(2).padStart(8)}  ${String(ctgan.kernels).padStart(12)}`);
+  lines.push(`DP-SGD ghost-norm MLP step   ${result.dpsgd_step_ms.toFixed(2).padStart(8)}  ${String(dp.kernels).padStart(12)}   overhead ×${result.dpsgd_overhead} (noise ${result.dpsgd_noise_ms_per_step} ms)`);
+  lines.push('');
+  lines.push(`CTGAN top kernels: ${ctgan.top.map((t) => `${t.kernel} ${t.ms}ms/${t.calls}`).join(', ')}`);
+  lines.push(`wrote ${path.relative(process.cwd(), out)}`);
+  console.log(lines.join('\n'));
+}
+
+main().catch((e: unknown) => {
+  console.error((e as Error).message);
+  process.exitCode = 1;
+});
