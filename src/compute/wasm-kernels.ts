@@ -1,5 +1,6 @@
 /**
- * Replacement `BatchMatMul`, `_FusedMatMul`, `OneHot` and `Tile` kernels for the tfjs wasm backend.
+ * Replacement `BatchMatMul`, `_FusedMatMul`, `OneHot`, `Tile` and `Identity` kernels for the tfjs
+ * wasm backend.
  *
  * Stock wasm multiplies transposed operands at 0.4–2.3 GFLOP/s (every backward pass has one) and its
  * `_FusedMatMul` is wrong for transposes + bias/activation, size-1 rank-1 bias and batched bias. Two
@@ -10,7 +11,9 @@
  * Stock wasm `OneHot` writes int32 bits whatever the dtype (float32 one-hots read as ~1e-45); ours
  * fills the output in JS for any dtype. Stock wasm `Tile` (behind tf.broadcastTo, hence every
  * reduction gradient) gathers element by element, ~10× slower than block copies: ours copies
- * contiguous runs and doubles them with copyWithin.
+ * contiguous runs and doubles them with copyWithin. Stock wasm `Identity` copies the data, and the
+ * engine clones every tensor it saves for backprop (hundreds per training step): ours shares the
+ * buffer by reference count, as the cpu backend does (kernels never write into their inputs).
  */
 import { tf } from './tf.ts';
 import { ACT_CODE, P, type NativeGemm } from './native.ts';
@@ -25,6 +28,7 @@ interface WasmBackend {
   dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
   disposeData(dataId: object, force?: boolean): boolean;
+  incRef(dataId: object): void;
 }
 
 interface KernelArgs {
@@ -33,7 +37,7 @@ interface KernelArgs {
   attrs?: Attrs;
 }
 
-const KERNELS = ['BatchMatMul', '_FusedMatMul', 'OneHot', 'Tile'] as const;
+const KERNELS = ['BatchMatMul', '_FusedMatMul', 'OneHot', 'Tile', 'Identity'] as const;
 const stock = new Map<string, tf.KernelConfig>();
 
 export type WasmMatMulMode = 'native' | 'fallback' | 'stock';
@@ -61,6 +65,7 @@ export function installWasmKernels(addon: NativeGemm | null): WasmMatMulMode {
   }
   register('OneHot', oneHot);
   register('Tile', tile);
+  register('Identity', identity);
   installed = mode;
   return mode;
 }
@@ -404,4 +409,14 @@ function tile(args: KernelArgs): TensorInfo {
   };
   rec(0, 0, 0);
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Identity
+
+function identity(args: KernelArgs): TensorInfo {
+  const x = args.inputs.x as TensorInfo;
+  if (x.dtype === 'string') return stock.get('Identity')!.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]) as TensorInfo;
+  args.backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 }
