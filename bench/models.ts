@@ -6,6 +6,7 @@
  */
 import { tf } from '../src/compute/tf.ts';
 import { Rng } from '../src/compute/rng.ts';
+import { Adam } from '../src/compute/adam.ts';
 
 type V = tf.Variable;
 type T2 = tf.Tensor2D;
@@ -19,10 +20,11 @@ export interface Step {
 function glorot(rng: Rng, fanIn: number, fanOut: number, name: string): V {
   const data = new Float32Array(fanIn * fanOut);
   rng.fillNormal(data, 0, Math.sqrt(2 / (fanIn + fanOut)));
-  return tf.variable(tf.tensor2d(data, [fanIn, fanOut]), true, name);
+  return tf.tidy(() => tf.variable(tf.tensor2d(data, [fanIn, fanOut]), true, name));
 }
 
-const zerosVar = (n: number, name: string): V => tf.variable(tf.zeros([n]), true, name);
+const zerosVar = (n: number, name: string): V => tf.tidy(() => tf.variable(tf.zeros([n]), true, name));
+const onesVar = (n: number, name: string): V => tf.tidy(() => tf.variable(tf.ones([n]), true, name));
 
 function normalTensor(rng: Rng, shape: [number, number]): T2 {
   return tf.tensor2d(rng.fillNormal(new Float32Array(shape[0] * shape[1])) as Float32Array, shape);
@@ -53,7 +55,7 @@ function binaryLabels(rng: Rng, n: number): T2 {
 
 export const MLP = { inDim: 120, hidden: [256, 256], batch: 500 };
 
-export function mlpStep(rng: Rng): Step {
+export function mlpStep(rng: Rng, optimizer: 'ours' | 'tfjs' = 'ours'): Step {
   const { inDim, hidden, batch } = MLP;
   const w1 = glorot(rng, inDim, hidden[0], 'mlp/w1');
   const b1 = zerosVar(hidden[0], 'mlp/b1');
@@ -63,7 +65,7 @@ export function mlpStep(rng: Rng): Step {
   const b3 = zerosVar(1, 'mlp/b3');
   const x = normalTensor(rng, [batch, inDim]);
   const y = binaryLabels(rng, batch);
-  const opt = tf.train.adam(1e-3);
+  const opt = optimizer === 'ours' ? new Adam({ learningRate: 1e-3 }) : tf.train.adam(1e-3);
   return {
     run() {
       const loss = opt.minimize(() => {
@@ -96,7 +98,7 @@ export function dpsgdStep(rng: Rng, clip = 1, sigma = 1): Step & { noiseMs: () =
   const bs = dims.slice(1).map((d, l) => zerosVar(d, `dp/b${l}`));
   const x = normalTensor(rng, [batch, inDim]);
   const y = binaryLabels(rng, batch);
-  const opt = tf.train.adam(1e-3);
+  const opt = new Adam({ learningRate: 1e-3 });
   const noiseRng = rng.fork('dp-noise');
   const noiseBufs = [...ws, ...bs].map((v) => new Float32Array(v.size));
   let noiseTime = 0;
@@ -177,9 +179,9 @@ export function ctganStep(rng: Rng): Step {
 
   // Generator: Residual blocks concatenate [out, input]; the next Linear takes split weights instead.
   const g = {
-    w1: glorot(rng, gIn, H, 'g/w1'), b1: zerosVar(H, 'g/b1'), gamma1: tf.variable(tf.ones([H]), true, 'g/gamma1'), beta1: zerosVar(H, 'g/beta1'),
+    w1: glorot(rng, gIn, H, 'g/w1'), b1: zerosVar(H, 'g/b1'), gamma1: onesVar(H, 'g/gamma1'), beta1: zerosVar(H, 'g/beta1'),
     w2h: glorot(rng, H, H, 'g/w2h'), w2x: glorot(rng, gIn, H, 'g/w2x'), b2: zerosVar(H, 'g/b2'),
-    gamma2: tf.variable(tf.ones([H]), true, 'g/gamma2'), beta2: zerosVar(H, 'g/beta2'),
+    gamma2: onesVar(H, 'g/gamma2'), beta2: zerosVar(H, 'g/beta2'),
     w3h2: glorot(rng, H, dataDim, 'g/w3h2'), w3h1: glorot(rng, H, dataDim, 'g/w3h1'), w3x: glorot(rng, gIn, dataDim, 'g/w3x'), b3: zerosVar(dataDim, 'g/b3'),
   };
   // Discriminator: first layer's weights split into the data and cond parts of each packed row.
@@ -190,8 +192,9 @@ export function ctganStep(rng: Rng): Step {
   };
   const gVars = Object.values(g);
   const dVars = Object.values(d);
-  const optG = tf.train.adam(2e-4, 0.5, 0.9);
-  const optD = tf.train.adam(2e-4, 0.5, 0.9);
+  // Adam lr 2e-4, betas (0.5, 0.9), weight decay 1e-6 (defaults.md §2.1, ctgan.py:364,371).
+  const optG = new Adam({ learningRate: 2e-4, beta1: 0.5, beta2: 0.9, weightDecay: 1e-6 });
+  const optD = new Adam({ learningRate: 2e-4, beta1: 0.5, beta2: 0.9, weightDecay: 1e-6 });
 
   // Pools of pre-drawn randomness: latent z, cond vectors, gumbel noise, dropout masks, α, real rows.
   const nr = rng.fork('ctgan-noise');

@@ -150,6 +150,7 @@ async function main(): Promise<void> {
     }
   };
   const mlp = await runStep(() => mlpStep(rng.fork('mlp')), 5, 40);
+  const mlpTfjsAdam = await runStep(() => mlpStep(rng.fork('mlp'), 'tfjs'), 5, 40);
   let dpNoiseMs = 0;
   let dpRuns = 0;
   const dp = await runStep(() => {
@@ -166,6 +167,7 @@ async function main(): Promise<void> {
     gemm,
     mlp_step_ms: round(mlp.ms),
     mlp_kernels_per_step: mlp.kernels,
+    mlp_step_ms_tfjs_adam: round(mlpTfjsAdam.ms),
     ctgan_step_ms: round(ctgan.ms),
     ctgan_kernels_per_step: ctgan.kernels,
     ctgan_top_kernels: ctgan.top,
@@ -175,7 +177,7 @@ async function main(): Promise<void> {
     dpsgd_overhead: round(dp.ms / mlp.ms, 2),
     dpsgd_impl: 'bench/models.ts dpsgdStep: ghost-norm per-example clipping on the MLP above (src/privacy/dpsgd.ts not used)',
     models: {
-      mlp: '120-256-256-1 ReLU, batch 500, Adam 1e-3, logistic loss',
+      mlp: '120-256-256-1 ReLU, batch 500, Adam 1e-3 (src/compute/adam.ts; mlp_step_ms_tfjs_adam: tf.train.adam), logistic loss',
       ctgan: 'CTGAN-sized: G 128+102 → Residual 256 → Residual 256 → 157 (tanh + gumbel-softmax τ 0.2); D pac 10 over (157+102)·10 → 256 → 256 → 1, LeakyReLU 0.2, Dropout 0.5; WGAN-GP λ 10; one D + one G step, batch 500',
       dpsgd: 'same MLP, clip C 1, σ 1, Gaussian noise from the seeded Rng every step, Adam 1e-3',
     },
@@ -206,6 +208,7 @@ async function main(): Promise<void> {
   lines.push('');
   lines.push('step (median)                 ms/step  kernels/step');
   lines.push(`MLP 120-256-256-1 Adam       ${result.mlp_step_ms.toFixed(2).padStart(8)}  ${String(mlp.kernels).padStart(12)}`);
+  lines.push(`  same, tf.train.adam          ${result.mlp_step_ms_tfjs_adam.toFixed(2).padStart(8)}  ${String(mlpTfjsAdam.kernels).padStart(12)}`);
   lines.push(`CTGAN-sized D(GP)+G step     ${result.ctgan_step_ms.toFixed(2).padStart(8)}  ${String(ctgan.kernels).padStart(12)}`);
   lines.push(`DP-SGD ghost-norm MLP step   ${result.dpsgd_step_ms.toFixed(2).padStart(8)}  ${String(dp.kernels).padStart(12)}   overhead ×${result.dpsgd_overhead} (noise ${result.dpsgd_noise_ms_per_step} ms)`);
   lines.push('');

@@ -25,7 +25,16 @@ export interface NativeGemm {
   /** Seconds per sgemm call on private buffers: the raw OpenBLAS rate, no JS or heap involved. */
   rawSgemm(m: number, n: number, k: number, transA: number, transB: number, iters: number): number;
   info(): { config: string; threads: number };
+  /** Fused Adam step over the wasm heap (layout ADAM_P); writes new x, m, v to fresh buffers. */
+  adam(heap: Float32Array, params: Float64Array): void;
 }
+
+/** Parameter layout of native/adam.c (enum A_*). */
+export const ADAM_P = {
+  N: 0, X: 1, M: 2, V: 3, G: 4, X_OUT: 5, M_OUT: 6, V_OUT: 7,
+  LR: 8, BETA1: 9, BETA2: 10, EPS: 11, C1: 12, C2: 13, WD: 14,
+  COUNT: 15,
+} as const;
 
 export type NativeLoad = { ok: true; addon: NativeGemm; path: string } | { ok: false; reason: string };
 
@@ -43,8 +52,8 @@ export function loadNativeGemm(path?: string | false): NativeLoad {
   let result: NativeLoad;
   try {
     const addon = createRequire(import.meta.url)(file) as NativeGemm;
-    if (typeof addon.gemm !== 'function' || typeof addon.rawSgemm !== 'function') {
-      result = { ok: false, reason: `native GEMM addon at ${file} lacks gemm/rawSgemm (stale build?)` };
+    if (typeof addon.gemm !== 'function' || typeof addon.rawSgemm !== 'function' || typeof addon.adam !== 'function') {
+      result = { ok: false, reason: `native GEMM addon at ${file} lacks gemm/rawSgemm/adam (stale build? run: npm run build:native)` };
     } else {
       result = { ok: true, addon, path: file };
     }

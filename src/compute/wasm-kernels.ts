@@ -16,7 +16,7 @@
  * buffer by reference count, as the cpu backend does (kernels never write into their inputs).
  */
 import { tf } from './tf.ts';
-import { ACT_CODE, P, type NativeGemm } from './native.ts';
+import { ACT_CODE, ADAM_P, P, type NativeGemm } from './native.ts';
 
 type TensorInfo = tf.TensorInfo;
 type Attrs = Record<string, unknown>;
@@ -36,6 +36,9 @@ interface KernelArgs {
   backend: WasmBackend;
   attrs?: Attrs;
 }
+
+/** Custom kernel (ours, not tfjs'): fused Adam step, see src/compute/adam.ts. */
+export const ADAM_KERNEL = 'DpsbAdam';
 
 const KERNELS = ['BatchMatMul', '_FusedMatMul', 'OneHot', 'Tile', 'Identity'] as const;
 const stock = new Map<string, tf.KernelConfig>();
@@ -66,6 +69,11 @@ export function installWasmKernels(addon: NativeGemm | null): WasmMatMulMode {
   register('OneHot', oneHot);
   register('Tile', tile);
   register('Identity', identity);
+  if (tf.getKernel(ADAM_KERNEL, 'wasm')) tf.unregisterKernel(ADAM_KERNEL, 'wasm');
+  if (addon) {
+    const params = new Float64Array(ADAM_P.COUNT);
+    register(ADAM_KERNEL, (args) => nativeAdam(addon, params, args) as unknown as TensorInfo);
+  }
   installed = mode;
   return mode;
 }
@@ -78,6 +86,7 @@ export function restoreStockWasmKernels(): void {
     if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
     tf.registerKernel(cfg);
   }
+  if (tf.getKernel(ADAM_KERNEL, 'wasm')) tf.unregisterKernel(ADAM_KERNEL, 'wasm');
   installed = 'stock';
 }
 
@@ -419,4 +428,38 @@ function identity(args: KernelArgs): TensorInfo {
   if (x.dtype === 'string') return stock.get('Identity')!.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]) as TensorInfo;
   args.backend.incRef(x.dataId);
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Fused Adam (custom kernel: inputs x, m, v, g; outputs new x, m, v)
+
+function nativeAdam(addon: NativeGemm, p: Float64Array, args: KernelArgs): TensorInfo[] {
+  const { inputs, backend } = args;
+  const a = args.attrs ?? {};
+  const names = ['x', 'm', 'v', 'g'] as const;
+  const ins = names.map((n) => inputs[n] as TensorInfo);
+  const size = tf.util.sizeFromShape(ins[0].shape);
+  for (const [i, t] of ins.entries()) {
+    if (t.dtype !== 'float32') throw new Error(`${ADAM_KERNEL}: ${names[i]} must be float32`);
+    if (tf.util.sizeFromShape(t.shape) !== size) throw new Error(`${ADAM_KERNEL}: ${names[i]} has shape [${t.shape}], expected [${ins[0].shape}]`);
+  }
+  const outs = [0, 1, 2].map(() => backend.makeOutput(ins[0].shape, 'float32'));
+  if (size === 0) return outs;
+  p[ADAM_P.N] = size;
+  p[ADAM_P.X] = floatOffset(backend, ins[0]);
+  p[ADAM_P.M] = floatOffset(backend, ins[1]);
+  p[ADAM_P.V] = floatOffset(backend, ins[2]);
+  p[ADAM_P.G] = floatOffset(backend, ins[3]);
+  p[ADAM_P.X_OUT] = floatOffset(backend, outs[0]);
+  p[ADAM_P.M_OUT] = floatOffset(backend, outs[1]);
+  p[ADAM_P.V_OUT] = floatOffset(backend, outs[2]);
+  p[ADAM_P.LR] = Number(a.learningRate);
+  p[ADAM_P.BETA1] = Number(a.beta1);
+  p[ADAM_P.BETA2] = Number(a.beta2);
+  p[ADAM_P.EPS] = Number(a.epsilon);
+  p[ADAM_P.C1] = Number(a.c1);
+  p[ADAM_P.C2] = Number(a.c2);
+  p[ADAM_P.WD] = Number(a.weightDecay ?? 0);
+  addon.adam(backend.wasm.HEAPF32, p);
+  return outs;
 }
