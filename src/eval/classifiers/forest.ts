@@ -20,7 +20,9 @@ class ForestModel implements Model<'binned'> {
   constructor(readonly trees: Tree[]) {}
   predictProba(X: BinnedMatrix): Float64Array {
     const out = new Float64Array(X.n);
-    for (const t of this.trees) t.addPredictions(X, out, 1 / this.trees.length);
+    for (const t of this.trees) t.addPredictions(X, out);
+    const T = this.trees.length;
+    for (let i = 0; i < out.length; i++) out[i] = Math.min(1, out[i] / T);
     return out;
   }
 }

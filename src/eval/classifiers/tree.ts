@@ -29,6 +29,8 @@ export interface TreeParams {
   minImpurityDecrease: number;
   /** Gini only: a node whose misclassification weight min(S, W−S) is ≤ this is not split (rpart's cp test). */
   minNodeRisk?: number;
+  /** Nodes with at least this many rows keep a dense histogram (default 1024; a tuning and testing knob). */
+  denseMin?: number;
 }
 
 export const defaultTreeParams = (d: number): TreeParams => ({
@@ -61,9 +63,15 @@ export class Tree {
     return this.feature.length;
   }
 
+  /** Leaves reachable from the root (pruning leaves detached nodes in the arrays). */
   get leafCount(): number {
     let k = 0;
-    for (let i = 0; i < this.feature.length; i++) if (this.feature[i] < 0) k++;
+    const stack = [0];
+    while (stack.length) {
+      const node = stack.pop()!;
+      if (this.feature[node] < 0) k++;
+      else stack.push(this.left[node], this.right[node]);
+    }
     return k;
   }
 
@@ -160,6 +168,7 @@ class Builder {
   private readonly leafValue?: GrowInput['leafValue'];
   private readonly d: number;
   private readonly allFeatures: boolean;
+  private readonly denseMin: number;
   private readonly pool: Hist[] = [];
   // Per-feature scratch for touched-bin accumulation.
   private readonly sw = new Float64Array(NB);
@@ -205,6 +214,7 @@ class Builder {
     this.leafValue = input.leafValue;
     this.d = input.X.d;
     this.allFeatures = this.p.maxFeatures >= this.d;
+    this.denseMin = this.p.denseMin ?? DENSE_MIN;
     if (!this.allFeatures && !this.rng) throw new Error('growTree: maxFeatures < d needs an rng');
     this.featOrder = new Int32Array(this.d);
     for (let f = 0; f < this.d; f++) this.featOrder[f] = f;
@@ -225,7 +235,7 @@ class Builder {
     for (let k = 0; k < rows.length; k++) this.totalW += this.rw[k];
     const root = this.newNode();
     const stack: Pending[] = [{ node: root, start: 0, end: rows.length, depth: 0, hist: null }];
-    if (this.allFeatures && rows.length >= DENSE_MIN) {
+    if (this.allFeatures && rows.length >= this.denseMin) {
       const h = this.takeHist();
       this.accumulate(h, 0, rows.length);
       stack[0].hist = h;
@@ -323,12 +333,12 @@ class Builder {
     const mr = end - mid;
     let lh: Hist | null = null;
     let rh: Hist | null = null;
-    if (nd.hist && Math.max(ml, mr) >= DENSE_MIN) {
+    if (nd.hist && Math.max(ml, mr) >= this.denseMin) {
       // Scan the smaller child; the larger child's histogram is the parent's minus it (in place).
       const parent = nd.hist;
       const smallLeft = ml <= mr;
       const [ss, se] = smallLeft ? [start, mid] : [mid, end];
-      if (Math.min(ml, mr) >= DENSE_MIN) {
+      if (Math.min(ml, mr) >= this.denseMin) {
         const small = this.takeHist();
         this.accumulate(small, ss, se);
         subtract(parent, small);
