@@ -3,7 +3,12 @@
  * (what, mechanism, ε, δ). Composition is basic (sums) across entries; an entry may itself be the
  * result of a tighter accountant (e.g. RDP/PLD over all DP-SGD steps of one training run).
  * Spending that would exceed the cell's budget throws before anything is released.
+ * Entries that describe their noise (`release`) can also be composed with RDP (`spentRdp`), which is
+ * tighter than the basic sum when several Gaussian/Laplace/DP-SGD releases share one budget.
  */
+import { composeRdp, type Release } from './compose.ts';
+
+export type { Release };
 export interface LedgerEntry {
   /** What was released, e.g. "training: discriminator DP-SGD", "category frequencies: workclass". */
   what: string;
@@ -15,6 +20,8 @@ export interface LedgerEntry {
   accountant?: string;
   /** Free-form parameters worth showing in the report (σ, q, steps, λ, teachers, ...). */
   params?: Record<string, number | string | boolean>;
+  /** The noise that was added, normalised by sensitivity: lets the ledger compose entries via RDP. */
+  release?: Release;
 }
 
 export interface Budget {
@@ -76,6 +83,30 @@ export class Ledger {
       );
     }
     this.entries.push({ ...entry });
+  }
+
+  /**
+   * Composition with RDP where entries describe their noise: entries with a `release` are composed by RDP
+   * at δ minus the δ of the other entries, which are added basically. Never worse than `spent()` when
+   * `delta` ≥ spent().delta (the smaller of the two is returned).
+   */
+  spentRdp(delta: number = this.budget.delta): Budget & { order?: number } {
+    const basic = this.spent();
+    const described = this.entries.filter((e) => e.release !== undefined);
+    if (described.length === 0) return basic;
+    let epsOther = 0;
+    let deltaOther = 0;
+    for (const e of this.entries) {
+      if (e.release !== undefined) continue;
+      epsOther += e.epsilon;
+      deltaOther += e.delta;
+    }
+    const deltaRdp = delta - deltaOther;
+    if (!(deltaRdp > 0 && deltaRdp < 1)) return basic;
+    const r = composeRdp(described.map((e) => e.release!), deltaRdp);
+    const epsilon = epsOther + r.epsilon;
+    if (delta >= basic.delta && basic.epsilon <= epsilon) return basic;
+    return { epsilon, delta, order: r.order };
   }
 
   /** Record use of declared public metadata (costs nothing, shown in the report). */
