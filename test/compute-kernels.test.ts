@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../src/compute/tf.ts';
 import { initBackend } from '../src/compute/backend.ts';
-import { loadNativeGemm, P } from '../src/compute/native.ts';
+import { ADAM_P, COPY_P, loadNativeGemm, P } from '../src/compute/native.ts';
 import { installWasmKernels, restoreStockWasmKernels, wasmMatMulMode } from '../src/compute/wasm-kernels.ts';
 import { Rng } from '../src/compute/rng.ts';
 
@@ -265,6 +265,45 @@ describe('wasm Tile (behind tf.broadcastTo)', () => {
   });
 });
 
+describe('wasm Slice / SplitV / Concat', () => {
+  it('match cpu for ranks 1–4, int32/bool/float32, contiguous and strided slices', async () => {
+    const rng = new Rng('slice');
+    type Dt = 'float32' | 'int32' | 'bool';
+    const mk = (shape: number[], dtype: Dt) => {
+      const n = shape.reduce((a, b) => a * b, 1);
+      return { shape, dtype, vals: Array.from({ length: n }, () => (dtype === 'bool' ? rng.int(2) : rng.int(200) - 100)) };
+    };
+    const ops: ((t: (x: ReturnType<typeof mk>) => tf.Tensor) => tf.Tensor | tf.Tensor[])[] = [];
+    const a = mk([7], 'float32');
+    const b = mk([5, 9], 'int32');
+    const c = mk([3, 4, 6], 'float32');
+    const d = mk([2, 3, 4, 5], 'bool');
+    ops.push((t) => tf.slice(t(a), [2], [4]));
+    ops.push((t) => tf.slice(t(b), [1, 0], [3, 9]));
+    ops.push((t) => tf.slice(t(b), [1, 2], [3, 5]));
+    ops.push((t) => tf.slice(t(c), [1, 1, 2], [2, 3, 3]));
+    ops.push((t) => tf.slice(t(d), [1, 0, 1, 2], [1, 3, 2, 3]));
+    ops.push((t) => tf.split(t(b), [2, 3, 4], 1));
+    ops.push((t) => tf.split(t(c), [1, 2], 0));
+    ops.push((t) => tf.split(t(c), 2, 2));
+    ops.push((t) => tf.concat([t(b), tf.slice(t(b), [0, 0], [5, 2]), t(b)], 1));
+    ops.push((t) => tf.concat([t(c), t(c)], 0));
+    ops.push((t) => tf.concat([t(d), t(d)], 3));
+    ops.push((t) => tf.concat([tf.slice(t(b), [0, 0], [5, 0]), t(b)], 1));
+    const run = () => ops.map((op) => tf.tidy(() => {
+      const r = op((x) => tf.tensor(x.vals, x.shape, x.dtype));
+      return (Array.isArray(r) ? r : [r]).map((y) => ({ shape: y.shape, dtype: y.dtype, vals: Array.from(y.dataSync()) }));
+    }));
+    await tf.setBackend('cpu');
+    const ref = run();
+    for (const addon of native.ok ? [native.addon, null] : [null]) {
+      await tf.setBackend('wasm');
+      installWasmKernels(addon);
+      expect(run()).toEqual(ref);
+    }
+  });
+});
+
 describe('native addon guards', () => {
   it(`rejects offsets outside the heap and malformed params${nativeSkip}`, (ctx) => {
     if (!native.ok) return ctx.skip();
@@ -292,5 +331,19 @@ describe('native addon guards', () => {
     base(); p[P.ACT] = 99;
     expect(() => native.addon.gemm(heap, p)).toThrow(/unknown activation/);
     expect(() => native.addon.gemm(new Float64Array(4) as unknown as Float32Array, p)).toThrow(/Float32Array/);
+    const bytes = new Uint8Array(32);
+    const cp = new Float64Array(COPY_P.COUNT);
+    cp.set([2, 4, 0, 8, 24, 4]);
+    bytes.set([1, 2, 3, 4, 9, 9, 9, 9, 5, 6, 7, 8]);
+    native.addon.copyRows(bytes, cp);
+    expect(Array.from(bytes.subarray(24, 32))).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    cp.set([2, 4, 0, 8, 26, 4]);
+    expect(() => native.addon.copyRows(bytes, cp)).toThrow(/outside the wasm heap/);
+    cp.set([2, 4, 0.5, 8, 0, 4]);
+    expect(() => native.addon.copyRows(bytes, cp)).toThrow(/non-negative integers/);
+    const ap = new Float64Array(ADAM_P.COUNT);
+    ap[ADAM_P.N] = 10;
+    ap[ADAM_P.X_OUT] = 60;
+    expect(() => native.addon.adam(heap, ap)).toThrow(/outside the wasm heap/);
   });
 });

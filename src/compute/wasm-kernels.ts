@@ -1,6 +1,6 @@
 /**
- * Replacement `BatchMatMul`, `_FusedMatMul`, `OneHot`, `Tile` and `Identity` kernels for the tfjs
- * wasm backend.
+ * Replacement `BatchMatMul`, `_FusedMatMul`, `OneHot`, `Tile`, `Identity`, `Slice`, `SplitV` and
+ * `Concat` kernels for the tfjs wasm backend.
  *
  * Stock wasm multiplies transposed operands at 0.4–2.3 GFLOP/s (every backward pass has one) and its
  * `_FusedMatMul` is wrong for transposes + bias/activation, size-1 rank-1 bias and batched bias. Two
@@ -14,16 +14,19 @@
  * contiguous runs and doubles them with copyWithin. Stock wasm `Identity` copies the data, and the
  * engine clones every tensor it saves for backprop (hundreds per training step): ours shares the
  * buffer by reference count, as the cpu backend does (kernels never write into their inputs).
+ * Stock wasm `Slice` first copies the whole input out of the heap (readSync), so splitting a row into
+ * k heads costs k full copies, and `Concat` copies row by row from JS: with the addon both become
+ * strided memmoves in native code (without it the stock kernels serve).
  */
 import { tf } from './tf.ts';
-import { ACT_CODE, ADAM_P, P, type NativeGemm } from './native.ts';
+import { ACT_CODE, ADAM_P, COPY_P, P, type NativeGemm } from './native.ts';
 
 type TensorInfo = tf.TensorInfo;
 type Attrs = Record<string, unknown>;
 
 /** The parts of tfjs-backend-wasm's BackendWasm these kernels use. */
 interface WasmBackend {
-  wasm: { HEAPF32: Float32Array };
+  wasm: { HEAPF32: Float32Array; HEAPU8: Uint8Array };
   typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array | Uint8Array;
   dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
@@ -40,7 +43,7 @@ interface KernelArgs {
 /** Custom kernel (ours, not tfjs'): fused Adam step, see src/compute/adam.ts. */
 export const ADAM_KERNEL = 'DpsbAdam';
 
-const KERNELS = ['BatchMatMul', '_FusedMatMul', 'OneHot', 'Tile', 'Identity'] as const;
+const KERNELS = ['BatchMatMul', '_FusedMatMul', 'OneHot', 'Tile', 'Identity', 'Slice', 'SplitV', 'Concat'] as const;
 const stock = new Map<string, tf.KernelConfig>();
 
 export type WasmMatMulMode = 'native' | 'fallback' | 'stock';
@@ -69,6 +72,14 @@ export function installWasmKernels(addon: NativeGemm | null): WasmMatMulMode {
   register('OneHot', oneHot);
   register('Tile', tile);
   register('Identity', identity);
+  if (addon) {
+    const cp = new Float64Array(COPY_P.COUNT);
+    register('Slice', (args) => slice(addon, cp, args));
+    register('SplitV', (args) => splitV(addon, cp, args) as unknown as TensorInfo);
+    register('Concat', (args) => concat(addon, cp, args));
+  } else {
+    for (const name of ['Slice', 'SplitV', 'Concat']) tf.registerKernel(stock.get(name)!);
+  }
   if (tf.getKernel(ADAM_KERNEL, 'wasm')) tf.unregisterKernel(ADAM_KERNEL, 'wasm');
   if (addon) {
     const params = new Float64Array(ADAM_P.COUNT);
@@ -462,4 +473,105 @@ function nativeAdam(addon: NativeGemm, p: Float64Array, args: KernelArgs): Tenso
   p[ADAM_P.WD] = Number(a.weightDecay ?? 0);
   addon.adam(backend.wasm.HEAPF32, p);
   return outs;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Slice / SplitV / Concat (native strided copies)
+
+const BYTES: Partial<Record<tf.DataType, number>> = { float32: 4, int32: 4, bool: 1 };
+
+function runStock(name: string, args: KernelArgs): TensorInfo {
+  return stock.get(name)!.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]) as TensorInfo;
+}
+
+function copyRows(addon: NativeGemm, p: Float64Array, backend: WasmBackend, rows: number, len: number, src: number, srcStride: number, dst: number, dstStride: number): void {
+  p[COPY_P.ROWS] = rows;
+  p[COPY_P.LEN] = len;
+  p[COPY_P.SRC] = src;
+  p[COPY_P.SRC_STRIDE] = srcStride;
+  p[COPY_P.DST] = dst;
+  p[COPY_P.DST_STRIDE] = dstStride;
+  addon.copyRows(backend.wasm.HEAPU8, p);
+}
+
+function byteOffset(backend: WasmBackend, t: TensorInfo): number {
+  const d = backend.dataIdMap.get(t.dataId);
+  if (!d) throw new Error('tensor is not resident on the wasm backend');
+  return d.memoryOffset;
+}
+
+function slice(addon: NativeGemm, p: Float64Array, args: KernelArgs): TensorInfo {
+  const { inputs, backend } = args;
+  const attrs = args.attrs ?? {};
+  const x = inputs.x as TensorInfo;
+  const bpe = BYTES[x.dtype];
+  if (!bpe) return runStock('Slice', args);
+  const [begin, size] = tf.slice_util.parseSliceParams(x, attrs.begin as number[], attrs.size as number[]);
+  const out = backend.makeOutput(size, x.dtype);
+  const total = tf.util.sizeFromShape(size);
+  if (total === 0) return out;
+  const rank = x.shape.length;
+  const src = byteOffset(backend, x);
+  const dst = byteOffset(backend, out);
+  const strides = tf.util.computeStrides(x.shape);
+  if (rank <= 1 || tf.slice_util.isSliceContinous(x.shape, begin, size)) {
+    const start = rank === 0 ? 0 : tf.slice_util.computeFlatOffset(begin, strides);
+    copyRows(addon, p, backend, 1, total * bpe, src + start * bpe, 0, dst, 0);
+    return out;
+  }
+  // Outer dims walked in JS; the last two dims are one strided copy.
+  const rowLen = size[rank - 1];
+  const rows = size[rank - 2];
+  let o = 0;
+  const rec = (dim: number, off: number): void => {
+    if (dim === rank - 2) {
+      const s0 = off + begin[dim] * strides[dim] + begin[rank - 1];
+      copyRows(addon, p, backend, rows, rowLen * bpe, src + s0 * bpe, strides[dim] * bpe, dst + o * bpe, rowLen * bpe);
+      o += rows * rowLen;
+      return;
+    }
+    for (let i = 0; i < size[dim]; i++) rec(dim + 1, off + (begin[dim] + i) * strides[dim]);
+  };
+  rec(0, 0);
+  return out;
+}
+
+function splitV(addon: NativeGemm, p: Float64Array, args: KernelArgs): TensorInfo[] {
+  const { inputs, backend } = args;
+  const attrs = args.attrs ?? {};
+  const x = inputs.x as TensorInfo;
+  const axis = tf.util.parseAxisParam(attrs.axis as number, x.shape)[0];
+  const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, attrs.numOrSizeSplits as number | number[], axis);
+  const begin = new Array<number>(x.shape.length).fill(0);
+  return sizes.map((s) => {
+    const size = x.shape.slice();
+    size[axis] = s;
+    const part = slice(addon, p, { inputs: { x }, backend, attrs: { begin: begin.slice(), size } });
+    begin[axis] += s;
+    return part;
+  });
+}
+
+function concat(addon: NativeGemm, p: Float64Array, args: KernelArgs): TensorInfo {
+  const { backend } = args;
+  const all = Object.values(args.inputs) as TensorInfo[];
+  const bpe = BYTES[all[0].dtype];
+  if (!bpe) return runStock('Concat', args);
+  const axis = tf.util.parseAxisParam((args.attrs ?? {}).axis as number, all[0].shape)[0];
+  tf.backend_util.assertParamsConsistent(all.map((t) => t.shape), axis);
+  const outShape = tf.backend_util.computeOutShape(all.map((t) => t.shape), axis);
+  const parts = all.filter((t) => tf.util.sizeFromShape(t.shape) > 0);
+  if (parts.length === 1) return identity({ inputs: { x: { ...parts[0], shape: outShape } }, backend });
+  const out = backend.makeOutput(outShape, all[0].dtype);
+  if (tf.util.sizeFromShape(outShape) === 0) return out;
+  const rows = tf.util.sizeFromShape(parts[0].shape.slice(0, axis));
+  const inner = parts.map((t) => tf.util.sizeFromShape(t.shape.slice(axis)));
+  const outRow = inner.reduce((a, b) => a + b, 0) * bpe;
+  const dst = byteOffset(backend, out);
+  let col = 0;
+  parts.forEach((t, i) => {
+    copyRows(addon, p, backend, rows, inner[i] * bpe, byteOffset(backend, t), inner[i] * bpe, dst + col, outRow);
+    col += inner[i] * bpe;
+  });
+  return out;
 }
