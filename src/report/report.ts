@@ -1,0 +1,83 @@
+/**
+ * The report model: which charts and tables appear in which section, built from the run manifest and the
+ * stored cells. report.md and report.html render the same model, so they never disagree.
+ */
+import type { CellResult } from './cell.ts';
+import { labelCells } from './aggregate.ts';
+import { datasetCharts, generatorCharts, type ChartDef, type SkippedChart } from './charts/index.ts';
+import { slug } from './charts/common.ts';
+import { attackTable, costTable, environmentTable, fidelityTable, ledgerTable, perColumnTables, utilityTable, type EnvironmentInfo, type TableModel } from './tables.ts';
+
+export interface RunInfo extends EnvironmentInfo {
+  /** Planned cell ids, in plan order. */
+  cells: string[];
+}
+
+export interface ReportSection {
+  id: string;
+  title: string;
+  level: 2 | 3;
+  text: string[];
+  charts: ChartDef[];
+  tables: TableModel[];
+  children: ReportSection[];
+}
+
+export interface ReportModel {
+  run: RunInfo;
+  summary: string;
+  sections: ReportSection[];
+  /** Every chart of every section, in report order. */
+  charts: ChartDef[];
+  skipped: SkippedChart[];
+  failed: { id: string; error: string }[];
+  missing: string[];
+}
+
+const section = (id: string, title: string, level: 2 | 3, rest: Partial<ReportSection> = {}): ReportSection => ({ id, title, level, text: [], charts: [], tables: [], children: [], ...rest });
+
+export function buildReport(run: RunInfo, allCells: CellResult[]): ReportModel {
+  const order = new Map(run.cells.map((id, i) => [id, i]));
+  const cells = [...allCells].sort((a, b) => (order.get(a.spec.id) ?? 1e9) - (order.get(b.spec.id) ?? 1e9) || a.spec.id.localeCompare(b.spec.id));
+  const stored = new Set(cells.map((c) => c.spec.id));
+  const missing = run.cells.filter((id) => !stored.has(id));
+  const failed = cells.filter((c) => c.status === 'failed').map((c) => ({ id: c.spec.id, error: c.error ?? 'unknown error' }));
+  const ok = cells.filter((c) => c.status === 'ok');
+  const labelled = labelCells(ok);
+  const summary = `${ok.length} of ${run.cells.length} cells finished${failed.length ? `, ${failed.length} failed` : ''}${missing.length ? `, ${missing.length} not run yet` : ''}.`;
+
+  const sections: ReportSection[] = [];
+  const skipped: SkippedChart[] = [];
+  const datasets = [...new Set(labelled.map((c) => c.dataset))];
+  for (const ds of datasets) {
+    const dcells = labelled.filter((c) => c.dataset === ds);
+    const overview = datasetCharts(ds, dcells);
+    skipped.push(...overview.skipped);
+    const tables = [fidelityTable(ds, dcells), ...perColumnTables(ds, dcells), attackTable(ds, dcells)].filter((t): t is TableModel => t !== null);
+    const s = section(slug('dataset', ds), `Dataset ${ds}`, 2, { charts: overview.charts, tables });
+    const gens = [...new Set(dcells.map((c) => c.generator))].sort();
+    s.text.push(`${dcells.length} finished cells: ${gens.join(', ')}.`);
+    for (const g of gens) {
+      const gcells = dcells.filter((c) => c.generator === g);
+      const charts = generatorCharts(ds, g, gcells);
+      skipped.push(...charts.skipped);
+      const ut = utilityTable(ds, g, gcells);
+      s.children.push(section(slug('gen', ds, g), `${ds} · ${g}`, 3, { charts: charts.charts, tables: ut ? [ut] : [], text: ut ? [] : ['No utility scores stored for this generator.'] }));
+    }
+    sections.push(s);
+  }
+  if (!datasets.length) sections.push(section('results', 'Results', 2, { text: ['No finished cells yet.'] }));
+  sections.push(section('ledger', 'Privacy ledger', 2, ok.length ? { tables: [ledgerTable(ok)] } : { text: ['No finished cells.'] }));
+  sections.push(section('cost', 'Cost', 2, ok.length ? { tables: [costTable(ok)] } : { text: ['No finished cells.'] }));
+  sections.push(section('environment', 'Environment', 2, { tables: [environmentTable(run)] }));
+
+  const status = section('status', 'Not drawn, failed, not run', 2);
+  if (skipped.length) status.tables.push({ title: 'Charts not drawn (their data is absent)', columns: ['chart', 'reason'], rows: skipped.map((k) => [k.title, k.reason]) });
+  if (failed.length) status.tables.push({ title: 'Failed cells', columns: ['cell', 'error'], rows: failed.map((f) => [f.id, f.error]) });
+  if (missing.length) status.tables.push({ title: 'Not run yet', note: 'Planned cells with no stored result (a partial or interrupted run); `bench run` on the same config resumes them.', columns: ['cell'], rows: missing.map((m) => [m]) });
+  if (!status.tables.length) status.text.push('Every planned cell finished and every chart had data.');
+  sections.push(status);
+
+  const charts = sections.flatMap((s) => [...s.charts, ...s.children.flatMap((c) => c.charts)]);
+  return { run, summary, sections, charts, skipped, failed, missing };
+}
