@@ -2,6 +2,8 @@
 import type { Rng } from '../compute/rng.ts';
 import type { Config } from '../config/schema.ts';
 import type { Table } from '../data/table.ts';
+import { runAttacks } from '../eval/attacks/index.ts';
+import { evaluateSynthetic } from '../eval/evaluate.ts';
 import type { AttackResult, MetricValue, UtilityScore } from '../eval/types.ts';
 import type { CellData } from './data.ts';
 
@@ -12,6 +14,7 @@ export interface EvaluateInput {
   synthTest?: Table;
   rng: Rng;
   nominalEpsilon: number | null;
+  delta: number;
 }
 
 export interface Evaluation {
@@ -21,6 +24,33 @@ export interface Evaluation {
   extras?: Record<string, unknown>;
 }
 
-export async function evaluateCell(_input: EvaluateInput): Promise<Evaluation> {
-  return { utility: [], metrics: [], attacks: [] };
+export async function evaluateCell(input: EvaluateInput): Promise<Evaluation> {
+  const { config, data, synthTrain, synthTest, rng } = input;
+  const ev = config.evaluation;
+  const { utility, metrics } = evaluateSynthetic({
+    realTrain: data.train,
+    realTest: data.test,
+    synthTrain,
+    synthTest,
+    classifiers: ev.classifiers,
+    settings: ev.settings,
+    kinds: ev.scores,
+    cv: ev.cv,
+    metrics: ev.metrics,
+    rng: rng.fork('utility'),
+  });
+  let attacks: AttackResult[] = [];
+  if (ev.attacks.length > 0) {
+    if (!data.holdout) throw new Error('attacks need a real holdout; the runner keeps one when evaluation.attacks is set');
+    attacks = runAttacks({
+      train: data.train,
+      holdout: data.holdout,
+      synthetic: synthTrain,
+      attacks: ev.attacks,
+      nominalEpsilon: input.nominalEpsilon,
+      rng: rng.fork('attacks'),
+      options: { delta: input.nominalEpsilon === null ? 0 : input.delta },
+    });
+  }
+  return { utility, metrics, attacks };
 }
