@@ -7,6 +7,9 @@
 import { tf } from '../src/compute/tf.ts';
 import { Rng } from '../src/compute/rng.ts';
 import { Adam } from '../src/compute/adam.ts';
+import { DenseNet, type ForwardContext } from '../src/privacy/dpnet.ts';
+import { dpGradients, plainGradients } from '../src/privacy/dpsgd.ts';
+import { seededGaussian } from '../src/privacy/noise.ts';
 
 type V = tf.Variable;
 type T2 = tf.Tensor2D;
@@ -85,71 +88,40 @@ export function mlpStep(rng: Rng, optimizer: 'ours' | 'tfjs' = 'ours'): Step {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// DP-SGD on the same MLP: per-example clipping with ghost norms.
-//
-// For a dense layer z = a·W + b, example i's weight gradient is aᵢ gᵢᵀ (gᵢ = ∂ℓᵢ/∂zᵢ), whose squared
-// Frobenius norm is ‖aᵢ‖²‖gᵢ‖²; its bias gradient is gᵢ. So one backward pass gives every per-example
-// norm, and the clipped sum is Σᵢ cᵢ aᵢ gᵢᵀ = aᵀ(c ⊙ g): no per-example gradients are materialised.
+// DP-SGD on the same MLP shape with the project's implementation (src/privacy/dpsgd.ts: ghost-norm
+// per-example clipping + seeded Gaussian noise), and the same network trained without privacy
+// (plainGradients) as the baseline for the overhead ratio. Both use our Adam.
 
-export function dpsgdStep(rng: Rng, clip = 1, sigma = 1): Step & { noiseMs: () => number } {
+export function dpsgdStep(rng: Rng, privateStep: boolean, clip = 1, sigma = 1): Step {
   const { inDim, hidden, batch } = MLP;
-  const dims = [inDim, ...hidden, 1];
-  const ws = dims.slice(1).map((d, l) => glorot(rng, dims[l], d, `dp/w${l}`));
-  const bs = dims.slice(1).map((d, l) => zerosVar(d, `dp/b${l}`));
+  const net = new DenseNet(privateStep ? 'dp' : 'plain', inDim, [
+    { type: 'dense', units: hidden[0], activation: 'relu' },
+    { type: 'dense', units: hidden[1], activation: 'relu' },
+    { type: 'dense', units: 1 },
+  ], rng.fork('init'));
   const x = normalTensor(rng, [batch, inDim]);
   const y = binaryLabels(rng, batch);
+  const yFlat = tf.reshape(y, [batch]) as tf.Tensor1D;
   const opt = new Adam({ learningRate: 1e-3 });
-  const noiseRng = rng.fork('dp-noise');
-  const noiseBufs = [...ws, ...bs].map((v) => new Float32Array(v.size));
-  let noiseTime = 0;
+  const noise = seededGaussian(rng.fork('dp-noise'));
+  // Per-row logistic loss (rows independent, as dpGradients requires).
+  const rowLoss = (ctx: ForwardContext) => {
+    const logits = tf.reshape(net.apply(x, ctx), [batch]);
+    return tf.losses.sigmoidCrossEntropy(yFlat, logits, undefined, 0, tf.Reduction.NONE) as tf.Tensor1D;
+  };
   return {
     run() {
-      // Gaussian noise σC per coordinate, drawn by the seeded Rng (part of the step's real cost).
-      const t0 = performance.now();
-      for (const buf of noiseBufs) noiseRng.fillNormal(buf, 0, sigma * clip);
-      noiseTime += performance.now() - t0;
-      const grads = tf.tidy(() => {
-        // Forward, keeping layer inputs and pre-activations.
-        const acts: tf.Tensor2D[] = [x];
-        const pre: tf.Tensor2D[] = [];
-        for (let l = 0; l < ws.length; l++) {
-          const z = tf.fused.matMul({ a: acts[l], b: ws[l] as T2, bias: bs[l] });
-          pre.push(z as T2);
-          if (l < ws.length - 1) acts.push(tf.relu(z) as T2);
-        }
-        // Backward by hand: g_L = σ(z) − y per example (logistic loss), then through relu layers.
-        const gs: tf.Tensor2D[] = new Array(ws.length);
-        gs[ws.length - 1] = tf.sub(tf.sigmoid(pre[ws.length - 1]), y) as T2;
-        for (let l = ws.length - 2; l >= 0; l--) {
-          const back = tf.matMul(gs[l + 1], ws[l + 1] as T2, false, true);
-          gs[l] = tf.mul(back, tf.step(pre[l])) as T2;
-        }
-        // Ghost norms: ‖∇ᵢ‖² = Σ_layers (‖aᵢ‖² + 1)·‖gᵢ‖²  (the +1 is the bias).
-        let sq: tf.Tensor = tf.zeros([batch, 1]);
-        for (let l = 0; l < ws.length; l++) {
-          const aNorm = tf.add(tf.sum(tf.square(acts[l]), 1, true), 1);
-          sq = tf.add(sq, tf.mul(aNorm, tf.sum(tf.square(gs[l]), 1, true)));
-        }
-        const scale = tf.minimum(tf.div(clip, tf.sqrt(tf.add(sq, 1e-12))), 1);
-        const out: Record<string, tf.Tensor> = {};
-        for (let l = 0; l < ws.length; l++) {
-          const cg = tf.mul(gs[l], scale) as T2;
-          const gw = tf.matMul(acts[l], cg, true, false);
-          const gb = tf.sum(cg, 0);
-          out[ws[l].name] = tf.div(tf.add(gw, tf.tensor(noiseBufs[l], ws[l].shape)), batch);
-          out[bs[l].name] = tf.div(tf.add(gb, tf.tensor(noiseBufs[ws.length + l], bs[l].shape)), batch);
-        }
-        return out;
-      });
-      opt.applyGradients(Object.entries(grads).map(([name, tensor]) => ({ name, tensor })));
+      const { grads } = privateStep
+        ? dpGradients(net, batch, rowLoss, { clipNorm: clip, noiseMultiplier: sigma, expectedBatchSize: batch, noise })
+        : plainGradients(net, batch, rowLoss);
+      opt.applyGradients(grads);
       tf.dispose(Object.values(grads));
-      (ws[0].dataSync as () => unknown)();
     },
     dispose() {
-      tf.dispose([...ws, ...bs, x, y]);
+      net.dispose();
+      tf.dispose([x, y, yFlat]);
       opt.dispose();
     },
-    noiseMs: () => noiseTime,
   };
 }
 
