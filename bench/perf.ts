@@ -143,8 +143,9 @@ async function main(): Promise<void> {
     const t = timeGemm(m, k, n, ta, tb, 300 * q);
     let raw: number | null = null;
     if (rawAddon) {
-      const iters = Math.max(5, Math.round((0.05 * 1e9) / (2 * m * n * k)));
-      raw = Math.max(...[0, 1, 2, 3, 4].map(() => (2 * m * n * k) / (rawAddon.rawSgemm(m, n, k, ta ? 1 : 0, tb ? 1 : 0, iters) * 1e9)));
+      const iters = Math.max(2, Math.round((0.01 * 1e9) / (2 * m * n * k)));
+      // Many short measurements, best kept: a preempted one only lowers its own sample.
+      raw = Math.max(...Array.from({ length: 25 }, () => (2 * m * n * k) / (rawAddon.rawSgemm(m, n, k, ta ? 1 : 0, tb ? 1 : 0, iters) * 1e9)));
     }
     gemm.push({
       m, k, n, transA: ta, transB: tb, role,

@@ -89,6 +89,10 @@ const ACTIVATIONS: Record<string, Fn> = {
   sqrt: (x) => tf.sqrt(tf.add(tf.square(x), 1)),
   log: (x) => tf.log(tf.add(tf.square(x), 1)),
   abs: (x) => tf.mul(tf.abs(x), x),
+  // tf.logSoftmax is a customGrad op and NOT twice differentiable; this form is (see README).
+  'log-softmax as x − logSumExp(x)': (x) => { const r = tf.reshape(x, [2, 3]); return tf.sub(r, tf.logSumExp(r, 1, true)); },
+  logSigmoid: (x) => tf.logSigmoid(x),
+  'sigmoid cross-entropy': (x) => tf.losses.sigmoidCrossEntropy(tf.tensor1d([1, 0, 1, 0, 1, 1]), x, undefined, 0, tf.Reduction.NONE),
 };
 
 describe('second derivatives of activations (nested tf.grad) — cpu', () => {
