@@ -20,7 +20,28 @@ if (!blasHeaders.some((h) => existsSync(h))) {
   process.exit(1);
 }
 const require = createRequire(import.meta.url);
-const gyp = require.resolve('node-gyp/bin/node-gyp.js');
+// node-gyp: the devDependency, else the copy bundled with npm (same prefix as this Node).
+const gypCandidates = [
+  () => require.resolve('node-gyp/bin/node-gyp.js'),
+  () => {
+    const p = path.join(nodedir, 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
+    if (!existsSync(p)) throw new Error(p);
+    return p;
+  },
+];
+let gyp = null;
+for (const c of gypCandidates) {
+  try {
+    gyp = c();
+    break;
+  } catch {
+    // try the next one
+  }
+}
+if (!gyp) {
+  console.error('build:native: node-gyp not found (devDependency missing and npm has no bundled copy)');
+  process.exit(1);
+}
 const r = spawnSync(process.execPath, [gyp, 'rebuild', `--nodedir=${nodedir}`, '--jobs=2'], {
   cwd: here,
   stdio: 'inherit',
