@@ -182,6 +182,9 @@ class Builder {
   /** Feature-major copy of the bins: one feature's column is small enough to stay in cache. */
   private readonly cols: Uint8Array;
   private readonly goesLeft = new Uint8Array(NB);
+  private readonly tmpRows: Int32Array;
+  private readonly tmpW: Float64Array;
+  private readonly tmpS: Float64Array;
   private readonly colViews: Uint8Array[];
   private readonly catOrder = new Int32Array(NB);
   private readonly catKey = new Float64Array(NB);
@@ -226,6 +229,9 @@ class Builder {
       this.rs[k] = w[rows[k]] * t[rows[k]];
     }
     this.cols = columnMajor(input.X);
+    this.tmpRows = new Int32Array(rows.length);
+    this.tmpW = new Float64Array(rows.length);
+    this.tmpS = new Float64Array(rows.length);
     const n = input.X.n;
     this.colViews = Array.from({ length: this.d }, (_, f) => this.cols.subarray(f * n, (f + 1) * n));
   }
@@ -408,28 +414,14 @@ class Builder {
     const hw = this.sw;
     const hs = this.ss;
     const hc = this.sc;
-    const { rows, rw, rs } = this;
-    const col = this.colViews[f];
     const touched = this.touched;
-    let nList = 0;
-    for (let k = nd.start; k < nd.end; k++) {
-      const b = col[rows[k]];
-      if (hc[b] === 0) touched[nList++] = b;
-      hw[b] += rw[k];
-      hs[b] += rs[k];
-      hc[b] += 1;
-    }
+    const nList = accumulateFeature(this.colViews[f], this.rows, this.rw, this.rs, nd.start, nd.end, hw, hs, hc, touched);
     if (cat) this.scanCategorical(f, hw, hs, hc, 0, touched, nList, best);
     else if (nList <= 32) {
       insertionSort(touched, nList);
       this.scanNumeric(f, hw, hs, hc, 0, touched, nList, best);
     } else this.scanNumeric(f, hw, hs, hc, 0, null, nb, best);
-    for (let q = 0; q < nList; q++) {
-      const b = touched[q];
-      hw[b] = 0;
-      hs[b] = 0;
-      hc[b] = 0;
-    }
+    clearTouched(touched, nList, hw, hs, hc);
   }
 
   /** Split score to maximise (larger = better); also the impurity-decrease proxy. */
@@ -613,27 +605,7 @@ class Builder {
       for (let b = 0; b < NB; b++) goesLeft[b] = b <= best.threshold ? 1 : 0;
       goesLeft[MISSING_BIN] = missLeft ? 1 : 0;
     }
-    // In-place two-pointer partition.
-    const { rows, rw, rs } = this;
-    const col = this.colViews[f];
-    let i = start;
-    let j = end - 1;
-    while (i <= j) {
-      if (goesLeft[col[rows[i]]]) i++;
-      else {
-        const tr = rows[i];
-        rows[i] = rows[j];
-        rows[j] = tr;
-        const tw = rw[i];
-        rw[i] = rw[j];
-        rw[j] = tw;
-        const ts = rs[i];
-        rs[i] = rs[j];
-        rs[j] = ts;
-        j--;
-      }
-    }
-    return i;
+    return partition(this.colViews[f], goesLeft, this.rows, this.rw, this.rs, start, end, this.tmpRows, this.tmpW, this.tmpS);
   }
 }
 
@@ -674,6 +646,78 @@ export function pruneTree(tree: Tree, alpha: number): Tree {
   };
   visit(0);
   return new Tree(feature, tree.split, tree.left, tree.right, tree.value, tree.flags, tree.cats, tree.weight);
+}
+
+/**
+ * Stable branch-free partition of positions [start, end) by goesLeft[bin]: left rows are compacted in
+ * place (the write index never passes the read index), right rows go through the scratch buffers.
+ * Returns the first right position.
+ */
+function partition(
+  col: Uint8Array,
+  goesLeft: Uint8Array,
+  rows: Int32Array,
+  rw: Float64Array,
+  rs: Float64Array,
+  start: number,
+  end: number,
+  tr: Int32Array,
+  tw: Float64Array,
+  ts: Float64Array,
+): number {
+  let l = start;
+  let r = 0;
+  for (let k = start; k < end; k++) {
+    const i = rows[k];
+    const g = goesLeft[col[i]];
+    const wv = rw[k];
+    const sv = rs[k];
+    rows[l] = i;
+    rw[l] = wv;
+    rs[l] = sv;
+    tr[r] = i;
+    tw[r] = wv;
+    ts[r] = sv;
+    l += g;
+    r += 1 - g;
+  }
+  rows.set(tr.subarray(0, r), l);
+  rw.set(tw.subarray(0, r), l);
+  rs.set(ts.subarray(0, r), l);
+  return l;
+}
+
+/** Per-bin weight, weighted target and count of rows[start..end) for one feature; returns #bins touched. */
+function accumulateFeature(
+  col: Uint8Array,
+  rows: Int32Array,
+  rw: Float64Array,
+  rs: Float64Array,
+  start: number,
+  end: number,
+  hw: Float64Array,
+  hs: Float64Array,
+  hc: Float64Array,
+  touched: Int32Array,
+): number {
+  let nList = 0;
+  for (let k = start; k < end; k++) {
+    const b = col[rows[k]];
+    if (hc[b] === 0) touched[nList++] = b;
+    hw[b] += rw[k];
+    hs[b] += rs[k];
+    hc[b] += 1;
+  }
+  return nList;
+}
+
+function clearTouched(touched: Int32Array, nList: number, hw: Float64Array, hs: Float64Array, hc: Float64Array): void {
+  for (let q = 0; q < nList; q++) {
+    const b = touched[q];
+    hw[b] = 0;
+    hs[b] = 0;
+    hc[b] = 0;
+  }
 }
 
 function insertionSort(a: Int32Array, len: number): void {
