@@ -8,7 +8,8 @@ import { GradientBoosting } from '../src/eval/classifiers/gbdt.ts';
 import { GaussianNB } from '../src/eval/classifiers/gnb.ts';
 import { CLASSIFIER_NAMES, createClassifier, fitOnTable, Preprocessor } from '../src/eval/classifiers/index.ts';
 import { LogisticRegression, LogRegModel } from '../src/eval/classifiers/logreg.ts';
-import { defaultTreeParams, growTree, pruneTree } from '../src/eval/classifiers/tree.ts';
+import { growTree } from '../src/eval/classifiers/grow.ts';
+import { defaultTreeParams, pruneTree } from '../src/eval/classifiers/tree.ts';
 import type { DenseMatrix } from '../src/eval/classifiers/types.ts';
 import { rocAuc } from '../src/eval/metrics.ts';
 

@@ -13,7 +13,8 @@ import type { Rng } from '../compute/rng.ts';
 import { Table } from '../data/table.ts';
 import { Binner } from './classifiers/binning.ts';
 import { LogisticRegression, type Csr } from './classifiers/logreg.ts';
-import { growTree, pruneTree, defaultTreeParams } from './classifiers/tree.ts';
+import { growTree } from './classifiers/grow.ts';
+import { defaultTreeParams, pruneTree } from './classifiers/tree.ts';
 import type { MetricValue } from './types.ts';
 
 export type PropensityModel = 'logistic' | 'cart';

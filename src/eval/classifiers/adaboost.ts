@@ -5,7 +5,8 @@
  */
 import type { Rng } from '../../compute/rng.ts';
 import type { BinnedMatrix } from './binning.ts';
-import { defaultTreeParams, growTree, type Tree } from './tree.ts';
+import { growTree } from './grow.ts';
+import { defaultTreeParams, type Tree } from './tree.ts';
 import { ConstantModel, checkRows, singleClass, type Classifier, type Model } from './types.ts';
 
 export interface AdaBoostOptions {
