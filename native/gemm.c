@@ -188,6 +188,7 @@ static napi_value Info(napi_env env, napi_callback_info info) {
 
 napi_value DpsbAdam(napi_env env, napi_callback_info info);     /* adam.c */
 napi_value DpsbCopyRows(napi_env env, napi_callback_info info); /* copy.c */
+napi_value DpsbColSum(napi_env env, napi_callback_info info);   /* reduce.c */
 
 static napi_value Init(napi_env env, napi_value exports) {
   /* One BLAS thread: training runs in parallel processes on few cores; threads would oversubscribe. */
@@ -198,6 +199,7 @@ static napi_value Init(napi_env env, napi_value exports) {
     {"info", NULL, Info, NULL, NULL, NULL, napi_default, NULL},
     {"adam", NULL, DpsbAdam, NULL, NULL, NULL, napi_default, NULL},
     {"copyRows", NULL, DpsbCopyRows, NULL, NULL, NULL, napi_default, NULL},
+    {"colSum", NULL, DpsbColSum, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(env, napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props));
   return exports;

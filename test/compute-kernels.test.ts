@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../src/compute/tf.ts';
 import { initBackend } from '../src/compute/backend.ts';
-import { ADAM_P, COPY_P, loadNativeGemm, P } from '../src/compute/native.ts';
+import { ADAM_P, COPY_P, loadNativeGemm, P, SUM_P } from '../src/compute/native.ts';
 import { installWasmKernels, restoreStockWasmKernels, wasmMatMulMode } from '../src/compute/wasm-kernels.ts';
 import { Rng } from '../src/compute/rng.ts';
 
@@ -304,6 +304,30 @@ describe('wasm Slice / SplitV / Concat', () => {
   });
 });
 
+describe('wasm Sum / Mean', () => {
+  it('match cpu over leading, trailing and mixed axes, with keepDims and int32', async () => {
+    const rng = new Rng('reduce');
+    const x3 = Array.from({ length: 4 * 5 * 6 }, () => rng.normal());
+    const i2 = Array.from({ length: 7 * 3 }, () => rng.int(100));
+    const run = () => tf.tidy(() => {
+      const x = tf.tensor3d(x3, [4, 5, 6]);
+      const xi = tf.tensor2d(i2, [7, 3], 'int32');
+      const r = [
+        tf.sum(x, 0), tf.mean(x, 0), tf.sum(x, [0, 1]), tf.mean(x, [1, 0], true), tf.sum(x, 2), tf.mean(x, [0, 2]),
+        tf.sum(x), tf.mean(tf.reshape(x, [120, 1]), 0), tf.sum(xi, 0), tf.mean(tf.reshape(x, [20, 6]), 0, true),
+      ];
+      return r.map((t) => ({ shape: t.shape, dtype: t.dtype, vals: Array.from(t.dataSync()).map((v) => Math.round(v * 1e4) / 1e4) }));
+    });
+    await tf.setBackend('cpu');
+    const ref = run();
+    for (const addon of native.ok ? [native.addon, null] : [null]) {
+      await tf.setBackend('wasm');
+      installWasmKernels(addon);
+      expect(run()).toEqual(ref);
+    }
+  });
+});
+
 describe('native addon guards', () => {
   it(`rejects offsets outside the heap and malformed params${nativeSkip}`, (ctx) => {
     if (!native.ok) return ctx.skip();
@@ -341,6 +365,13 @@ describe('native addon guards', () => {
     expect(() => native.addon.copyRows(bytes, cp)).toThrow(/outside the wasm heap/);
     cp.set([2, 4, 0.5, 8, 0, 4]);
     expect(() => native.addon.copyRows(bytes, cp)).toThrow(/non-negative integers/);
+    const sp = new Float64Array(SUM_P.COUNT);
+    sp.set([3, 2, 0, 6, 0.5]);
+    heap.set([1, 2, 3, 4, 5, 6]);
+    native.addon.colSum(heap, sp);
+    expect(Array.from(heap.subarray(6, 8))).toEqual([4.5, 6]);
+    sp.set([40, 2, 0, 6, 1]);
+    expect(() => native.addon.colSum(heap, sp)).toThrow(/outside the wasm heap/);
     const ap = new Float64Array(ADAM_P.COUNT);
     ap[ADAM_P.N] = 10;
     ap[ADAM_P.X_OUT] = 60;

@@ -29,7 +29,12 @@ export interface NativeGemm {
   adam(heap: Float32Array, params: Float64Array): void;
   /** Strided byte-row copies inside the heap (layout COPY_P): Slice, SplitV, Concat. */
   copyRows(heap: Uint8Array, params: Float64Array): void;
+  /** Column sums over leading axes (layout SUM_P, offsets in floats). */
+  colSum(heap: Float32Array, params: Float64Array): void;
 }
+
+/** Parameter layout of native/reduce.c (enum R_*). */
+export const SUM_P = { ROWS: 0, COLS: 1, SRC: 2, DST: 3, SCALE: 4, COUNT: 5 } as const;
 
 /** Parameter layout of native/copy.c (enum C_*), all in bytes. */
 export const COPY_P = { ROWS: 0, LEN: 1, SRC: 2, SRC_STRIDE: 3, DST: 4, DST_STRIDE: 5, COUNT: 6 } as const;
@@ -57,8 +62,8 @@ export function loadNativeGemm(path?: string | false): NativeLoad {
   let result: NativeLoad;
   try {
     const addon = createRequire(import.meta.url)(file) as NativeGemm;
-    if (typeof addon.gemm !== 'function' || typeof addon.rawSgemm !== 'function' || typeof addon.adam !== 'function' || typeof addon.copyRows !== 'function') {
-      result = { ok: false, reason: `native GEMM addon at ${file} lacks gemm/rawSgemm/adam/copyRows (stale build? run: npm run build:native)` };
+    if (typeof addon.gemm !== 'function' || typeof addon.rawSgemm !== 'function' || typeof addon.adam !== 'function' || typeof addon.copyRows !== 'function' || typeof addon.colSum !== 'function') {
+      result = { ok: false, reason: `native GEMM addon at ${file} lacks gemm/rawSgemm/adam/copyRows/colSum (stale build? run: npm run build:native)` };
     } else {
       result = { ok: true, addon, path: file };
     }

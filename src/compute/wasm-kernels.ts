@@ -1,6 +1,6 @@
 /**
- * Replacement `BatchMatMul`, `_FusedMatMul`, `OneHot`, `Tile`, `Identity`, `Slice`, `SplitV` and
- * `Concat` kernels for the tfjs wasm backend.
+ * Replacement `BatchMatMul`, `_FusedMatMul`, `OneHot`, `Tile`, `Identity`, `Slice`, `SplitV`,
+ * `Concat`, `Sum` and `Mean` kernels for the tfjs wasm backend.
  *
  * Stock wasm multiplies transposed operands at 0.4–2.3 GFLOP/s (every backward pass has one) and its
  * `_FusedMatMul` is wrong for transposes + bias/activation, size-1 rank-1 bias and batched bias. Two
@@ -16,10 +16,12 @@
  * buffer by reference count, as the cpu backend does (kernels never write into their inputs).
  * Stock wasm `Slice` first copies the whole input out of the heap (readSync), so splitting a row into
  * k heads costs k full copies, and `Concat` copies row by row from JS: with the addon both become
- * strided memmoves in native code (without it the stock kernels serve).
+ * strided memmoves in native code (without it the stock kernels serve). Stock `Sum`/`Mean` over the
+ * batch axis (bias gradients, batch statistics) transpose the input first; with the addon, reductions
+ * over leading axes are one native column-sum pass (other axes: stock).
  */
 import { tf } from './tf.ts';
-import { ACT_CODE, ADAM_P, COPY_P, P, type NativeGemm } from './native.ts';
+import { ACT_CODE, ADAM_P, COPY_P, P, SUM_P, type NativeGemm } from './native.ts';
 
 type TensorInfo = tf.TensorInfo;
 type Attrs = Record<string, unknown>;
@@ -43,7 +45,7 @@ interface KernelArgs {
 /** Custom kernel (ours, not tfjs'): fused Adam step, see src/compute/adam.ts. */
 export const ADAM_KERNEL = 'DpsbAdam';
 
-const KERNELS = ['BatchMatMul', '_FusedMatMul', 'OneHot', 'Tile', 'Identity', 'Slice', 'SplitV', 'Concat'] as const;
+const KERNELS = ['BatchMatMul', '_FusedMatMul', 'OneHot', 'Tile', 'Identity', 'Slice', 'SplitV', 'Concat', 'Sum', 'Mean'] as const;
 const stock = new Map<string, tf.KernelConfig>();
 
 export type WasmMatMulMode = 'native' | 'fallback' | 'stock';
@@ -77,8 +79,11 @@ export function installWasmKernels(addon: NativeGemm | null): WasmMatMulMode {
     register('Slice', (args) => slice(addon, cp, args));
     register('SplitV', (args) => splitV(addon, cp, args) as unknown as TensorInfo);
     register('Concat', (args) => concat(addon, cp, args));
+    const sp = new Float64Array(SUM_P.COUNT);
+    register('Sum', (args) => leadingSum(addon, sp, args, 'Sum'));
+    register('Mean', (args) => leadingSum(addon, sp, args, 'Mean'));
   } else {
-    for (const name of ['Slice', 'SplitV', 'Concat']) tf.registerKernel(stock.get(name)!);
+    for (const name of ['Slice', 'SplitV', 'Concat', 'Sum', 'Mean']) tf.registerKernel(stock.get(name)!);
   }
   if (tf.getKernel(ADAM_KERNEL, 'wasm')) tf.unregisterKernel(ADAM_KERNEL, 'wasm');
   if (addon) {
@@ -573,5 +578,31 @@ function concat(addon: NativeGemm, p: Float64Array, args: KernelArgs): TensorInf
     copyRows(addon, p, backend, rows, inner[i] * bpe, byteOffset(backend, t), inner[i] * bpe, dst + col, outRow);
     col += inner[i] * bpe;
   });
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Sum / Mean over leading axes (native column sums)
+
+function leadingSum(addon: NativeGemm, p: Float64Array, args: KernelArgs, kind: 'Sum' | 'Mean'): TensorInfo {
+  const { inputs, backend } = args;
+  const attrs = args.attrs ?? {};
+  const x = inputs.x as TensorInfo;
+  const rank = x.shape.length;
+  const axes = rank === 0 ? [] : tf.util.parseAxisParam(attrs.axis as number | number[], x.shape).sort((a, b) => a - b);
+  const leading = axes.length > 0 && axes.length < rank && axes.every((a, i) => a === i);
+  if (!leading || x.dtype !== 'float32') return runStock(kind, args);
+  const rows = tf.util.sizeFromShape(x.shape.slice(0, axes.length));
+  const cols = tf.util.sizeFromShape(x.shape.slice(axes.length));
+  const outShape = attrs.keepDims ? x.shape.map((d, i) => (i < axes.length ? 1 : d)) : x.shape.slice(axes.length);
+  const out = backend.makeOutput(outShape, 'float32');
+  if (cols === 0) return out;
+  p[SUM_P.ROWS] = rows;
+  p[SUM_P.COLS] = cols;
+  p[SUM_P.SRC] = floatOffset(backend, x);
+  p[SUM_P.DST] = floatOffset(backend, out);
+  // Mean of zero rows is NaN, as in tfjs.
+  p[SUM_P.SCALE] = kind === 'Mean' ? 1 / rows : 1;
+  addon.colSum(backend.wasm.HEAPF32, p);
   return out;
 }
