@@ -101,7 +101,9 @@ describe('report.md and report.html', () => {
     expect(md).toContain('| classifier | setting | ε | baseline accuracy | baseline AUC |');
     expect(md).toMatch(/Not run yet[\s\S]*\| adult__ctgan__dpsgd__eps1__s0 \|/);
     expect(md).toContain('Ledger: budget exceeded');
-    expect(md).toMatch(/Charts not drawn[\s\S]*series[\s\S]*extras\.series/);
+    expect(md).toContain('| adult | training losses | independent | the generator reported no loss curves (fit.losses) |');
+    // Tabular data: no "series bands missing" noise.
+    expect(md).not.toContain('series bands');
   });
 
   it('HTML: self-contained (no external script or stylesheet), a TOC entry per section, a container per chart', () => {
@@ -122,6 +124,15 @@ describe('report.md and report.html', () => {
     expect(html).toContain('<h1>&lt;t&gt;</h1>');
     const block = html.match(/<script type="application\/json" id="chart-specs">([\s\S]*?)<\/script>/)![1];
     expect(JSON.stringify(JSON.parse(block))).toContain('x</script><b>');
+  });
+
+  it('lists series bands as not drawn only for series datasets, one row per chart family and reason', () => {
+    const ecg = fixtureCells({ datasets: ['ecg5000'], generators: ['timegan', 'rnn'], epsilons: [1], seeds: [0] }).map((c) =>
+      c.spec.generator === 'rnn' ? { ...c, extras: { ...c.extras, series: undefined } } : c,
+    );
+    const m = buildReport(fixtureManifest('s', ecg.map((c) => c.spec.id)), ecg);
+    const t = m.sections.find((s) => s.id === 'status')!.tables[0];
+    expect(t.rows).toEqual([['ecg5000', 'series bands', 'rnn', 'cells carry no extras.series']]);
   });
 
   it('renders table header groups in both formats', () => {

@@ -52,12 +52,12 @@ function toc(sections: ReportSection[]): string {
 
 const CSS = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;color:#222;margin:0;background:#fafafa}
-main{max-width:1280px;margin:0 auto;padding:16px 28px 64px;background:#fff}
+main{max-width:1560px;margin:0 auto;padding:16px 28px 64px;background:#fff}
 h1{margin:.4em 0 .1em}h2{border-bottom:2px solid #e3e3e3;padding-bottom:4px;margin-top:2em}h3{margin-top:1.6em;color:#333}h4{margin:1.2em 0 .3em;font-size:14px}
 .meta{color:#555;font-size:13px}.summary{font-size:15px}
 .toc{background:#f5f7fa;border:1px solid #e3e6ea;border-radius:6px;padding:6px 18px;margin:14px 0}.toc h2{border:0;margin:.4em 0;font-size:15px}
 .toc ul{margin:.2em 0;padding-left:18px}.toc li{margin:2px 0}
-figure.chart{margin:14px 0 22px;overflow-x:auto}figcaption{color:#555;font-size:12.5px;max-width:900px}figcaption .files{white-space:nowrap;margin-left:6px}
+figure.chart{display:inline-block;vertical-align:top;max-width:100%;margin:14px 24px 22px 0;overflow-x:auto}figcaption{color:#555;font-size:12.5px;max-width:720px}figcaption .files{white-space:nowrap;margin-left:6px}
 .table{overflow-x:auto}table{border-collapse:collapse;font-size:12.5px;margin:4px 0}th,td{border:1px solid #e1e1e1;padding:3px 8px;text-align:left;vertical-align:top}
 th{background:#f3f4f6;font-weight:600}th.group{text-align:center;background:#e9edf2}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 tbody tr:nth-child(even){background:#fafbfc}.note{color:#666;font-size:12px;margin:2px 0 10px}

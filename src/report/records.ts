@@ -89,5 +89,5 @@ export function metricRows(cells: LabelledCell[]): MetricRow[] {
  * MetricValue has no explicit flag: known per-column metric names, or many variants, mark it.
  */
 export function isPerColumnMetric(name: string, variants: Set<string>): boolean {
-  return /^(tvd|ks|wasserstein|jsd|js|kl|hellinger|marginal|column)/i.test(name) || variants.size >= 6;
+  return /^(tvd|ks|kl|wasserstein|jsd|js|hellinger)$/i.test(name) || variants.size >= 6;
 }

@@ -6,6 +6,7 @@ import type { CellResult } from './cell.ts';
 import { labelCells } from './aggregate.ts';
 import { datasetCharts, generatorCharts, type ChartDef, type SkippedChart } from './charts/index.ts';
 import { slug } from './charts/common.ts';
+import { readExtras } from './extras.ts';
 import { attackTable, costTable, environmentTable, fidelityTable, ledgerTable, perColumnTables, utilityTable, type EnvironmentInfo, type TableModel } from './tables.ts';
 
 export interface RunInfo extends EnvironmentInfo {
@@ -34,6 +35,36 @@ export interface ReportModel {
   missing: string[];
 }
 
+const FAMILY_TITLE: Record<string, string> = {
+  'utility-vs-epsilon': 'utility vs ε',
+  'attacks-vs-epsilon': 'attack success vs ε',
+  'risk-utility': 'risk–utility map',
+  settings: 'TRTR vs TSTR vs TSTS',
+  audit: 'empirical ε audit',
+  cost: 'runtime and memory',
+  marginals: 'marginals',
+  correlation: 'correlation difference',
+  losses: 'training losses',
+  series: 'series bands',
+};
+
+/** Skipped charts, one row per dataset × chart family × reason, listing the generators concerned. */
+function skippedTable(skipped: SkippedChart[]): TableModel {
+  const groups = new Map<string, { dataset: string; family: string; reason: string; generators: string[]; titles: string[] }>();
+  for (const k of skipped) {
+    const key = `${k.dataset}|${k.family}|${k.reason}`;
+    const g = groups.get(key) ?? { dataset: k.dataset, family: k.family, reason: k.reason, generators: [], titles: [] };
+    if (k.generator) g.generators.push(k.generator);
+    g.titles.push(k.title);
+    groups.set(key, g);
+  }
+  return {
+    title: 'Charts not drawn (their data is absent)',
+    columns: ['dataset', 'chart', 'generators', 'reason'],
+    rows: [...groups.values()].map((g) => [g.dataset, g.generators.length || g.titles.length === 1 ? FAMILY_TITLE[g.family] ?? g.family : `${FAMILY_TITLE[g.family] ?? g.family} (${g.titles.length} charts)`, g.generators.join(', ') || 'all', g.reason]),
+  };
+}
+
 const section = (id: string, title: string, level: 2 | 3, rest: Partial<ReportSection> = {}): ReportSection => ({ id, title, level, text: [], charts: [], tables: [], children: [], ...rest });
 
 export function buildReport(run: RunInfo, allCells: CellResult[]): ReportModel {
@@ -57,10 +88,12 @@ export function buildReport(run: RunInfo, allCells: CellResult[]): ReportModel {
     const s = section(slug('dataset', ds), `Dataset ${ds}`, 2, { charts: overview.charts, tables });
     const gens = [...new Set(dcells.map((c) => c.generator))].sort();
     s.text.push(`${dcells.length} finished cells: ${gens.join(', ')}.`);
+    // Series bands only concern series data: their absence is news only when some cell of the dataset has them.
+    const isSeries = dcells.some((c) => readExtras(c.cell.extras).series);
     for (const g of gens) {
       const gcells = dcells.filter((c) => c.generator === g);
       const charts = generatorCharts(ds, g, gcells);
-      skipped.push(...charts.skipped);
+      skipped.push(...charts.skipped.filter((k) => isSeries || k.family !== 'series'));
       const ut = utilityTable(ds, g, gcells);
       s.children.push(section(slug('gen', ds, g), `${ds} · ${g}`, 3, { charts: charts.charts, tables: ut ? [ut] : [], text: ut ? [] : ['No utility scores stored for this generator.'] }));
     }
@@ -72,7 +105,7 @@ export function buildReport(run: RunInfo, allCells: CellResult[]): ReportModel {
   sections.push(section('environment', 'Environment', 2, { tables: [environmentTable(run)] }));
 
   const status = section('status', 'Not drawn, failed, not run', 2);
-  if (skipped.length) status.tables.push({ title: 'Charts not drawn (their data is absent)', columns: ['chart', 'reason'], rows: skipped.map((k) => [k.title, k.reason]) });
+  if (skipped.length) status.tables.push(skippedTable(skipped));
   if (failed.length) status.tables.push({ title: 'Failed cells', columns: ['cell', 'error'], rows: failed.map((f) => [f.id, f.error]) });
   if (missing.length) status.tables.push({ title: 'Not run yet', note: 'Planned cells with no stored result (a partial or interrupted run); `bench run` on the same config resumes them.', columns: ['cell'], rows: missing.map((m) => [m]) });
   if (!status.tables.length) status.text.push('Every planned cell finished and every chart had data.');

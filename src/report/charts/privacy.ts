@@ -129,13 +129,13 @@ export function riskUtilityMap(dataset: string, cells: LabelledCell[]): ChartSet
   const trtr = stat(urows.filter((r) => r.setting === 'TRTR' && r.kind === kind && r.metric === umetric).map((r) => r.value));
   if (trtr) values.push({ role: 'real', utility: round(trtr.mean) });
   values.push({ role: 'chance', risk: 0.5 });
-  const riskTitle = useAuc ? 'disclosure risk: strongest membership-inference AUC' : 'disclosure risk: DCR share (closer to train)';
+  const riskTitle = useAuc ? 'risk: strongest membership-inference AUC' : 'risk: DCR share (closer to train)';
   const x = { field: 'risk', type: 'quantitative', title: riskTitle, scale: { zero: false, padding: 16 }, axis: { tickCount: 6 } };
-  const y = { field: 'utility', type: 'quantitative', title: `utility: TSTR ${METRIC_TITLE[umetric]} (mean over classifiers)`, scale: { zero: false } };
+  const y = { field: 'utility', type: 'quantitative', title: `utility: TSTR ${METRIC_TITLE[umetric]}`, scale: { zero: false } };
   const colour = generatorColour(generatorsOf(cells));
-  const spec = topLevel(title, `One point per generator × ε (label: ε, ∞ = non-private; mean over seeds; ${KIND_TITLE[kind]} scores). Up = more useful, left = less disclosive; the dotted line is the real-data utility (TRTR), the grey line 0.5 = no attack signal.`, values, {
+  const spec = topLevel(title, `One point per generator × ε (label: ε, ∞ = non-private; mean over seeds; ${KIND_TITLE[kind]} scores). Utility is the mean over classifiers. Up = more useful, left = less disclosive; the dotted line is the real-data utility (TRTR), the grey line 0.5 = no attack signal.`, values, {
     width: 380,
-    height: 280,
+    height: 300,
     layer: [
       { transform: [filterRole('chance')], mark: { type: 'rule', color: '#aaa' }, encoding: { x } },
       ...(trtr ? [{ transform: [filterRole('real')], mark: { type: 'rule', color: '#333', strokeDash: [2, 2] }, encoding: { y } }] : []),

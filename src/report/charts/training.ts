@@ -61,7 +61,7 @@ export function seriesChart(dataset: string, generator: string, cells: LabelledC
   const title = `${dataset} · ${generator}: series, real vs synthetic`;
   const withS = cells.filter((c) => readExtras(c.cell.extras).series);
   if (!withS.length) {
-    set.skipped.push({ family: 'series', title, dataset, generator, reason: 'cells carry no extras.series (tabular data)' });
+    set.skipped.push({ family: 'series', title, dataset, generator, reason: 'cells carry no extras.series' });
     return set;
   }
   const values: object[] = [];

@@ -6,6 +6,8 @@ import { epsShort, stat, type LabelledCell } from '../aggregate.ts';
 import { KIND_TITLE, METRIC_TITLE, preferredKind, utilityRows, type UtilityMetric, type UtilityRow } from '../records.ts';
 import { emptySet, epsLabels, epsPanelChart, generatorColour, generatorsOf, groupBy, REAL, round, slug, topLevel, type ChartSet, type EpsPanelRows } from './common.ts';
 
+const cap = (s: string) => s[0].toUpperCase() + s.slice(1);
+
 const SETTING_COLOURS = { domain: ['TRTR', 'TSTR', 'TSTS'], range: ['#333333', '#4e79a7', '#f28e2b'] };
 
 /** One chart per classifier metric: TSTR score vs ε, a panel per classifier, seeds as dots, ±1 std as bars. */
@@ -47,7 +49,7 @@ export function utilityVsEpsilon(dataset: string, cells: LabelledCell[]): ChartS
       id: slug('utility-vs-epsilon', dataset, metric),
       family: 'utility-vs-epsilon',
       title: t,
-      caption: `${METRIC_TITLE[metric]} of each classifier trained on synthetic data and tested on real data, as the privacy budget grows; dashed lines are the same generator without privacy and the real-data ceiling (TRTR).`,
+      caption: `${cap(METRIC_TITLE[metric])} of each classifier trained on synthetic data and tested on real data, as the privacy budget grows; dashed lines are the same generator without privacy and the real-data ceiling (TRTR).`,
       dataset,
       spec,
     });
@@ -99,7 +101,7 @@ export function settingBars(dataset: string, cells: LabelledCell[]): ChartSet {
     id: slug('settings', dataset),
     family: 'settings',
     title,
-    caption: `${METRIC_TITLE[metric]} when training and testing on real (TRTR), synthetic→real (TSTR) and synthetic→synthetic (TSTS), per generator and ε. A TSTS far above TSTR means the synthetic data is self-consistent but unlike the real data.`,
+    caption: `${cap(METRIC_TITLE[metric])} when training and testing on real (TRTR), synthetic→real (TSTR) and synthetic→synthetic (TSTS), per generator and ε. A TSTS far above TSTR means the synthetic data is self-consistent but unlike the real data.`,
     dataset,
     spec,
   });
