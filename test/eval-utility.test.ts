@@ -28,9 +28,7 @@ describe('evaluateUtility', () => {
   it('scores every classifier in TRTR/TSTR/TSTS × baseline/cv, deterministically', () => {
     const synth = shuffleColumns(realTrain, new Rng(2));
     const synthTest = shuffleColumns(realTest, new Rng(3));
-    const run = () =>
-      evaluateUtility({ realTrain, realTest, synthTrain: synth, synthTest, cv: { folds: 3, repeats: 1 }, rng: new Rng(9) });
-    const a = run();
+    const a = evaluateUtility({ realTrain, realTest, synthTrain: synth, synthTest, cv: { folds: 3, repeats: 1 }, rng: new Rng(9) });
     expect(a).toHaveLength(3 * 2 * 6);
     for (const s of a) {
       expect(finiteOrNull(s)).toBe(true);
@@ -38,8 +36,12 @@ describe('evaluateUtility', () => {
       expect(s.auc).not.toBeNull();
       if (s.kind === 'cv') expect(s.std).toBeDefined();
     }
+    // Same seed → same scores (RF is the randomised one); another seed → different RF scores.
     const strip = (xs: UtilityScore[]) => xs.map(({ fitSeconds: _f, ...r }) => r);
-    expect(strip(run())).toEqual(strip(a));
+    const rf = (seed: number) =>
+      strip(evaluateUtility({ realTrain, realTest, synthTrain: synth, classifiers: ['rf'], settings: ['TRTR'], kinds: ['baseline'], rng: new Rng(seed) }));
+    expect(rf(9)).toEqual(rf(9));
+    expect(rf(9)).not.toEqual(rf(10));
     // Shuffled columns carry no signal: TSTR AUC near chance, below TRTR for every classifier.
     const auc = (setting: string, c: string) => a.find((s) => s.setting === setting && s.kind === 'baseline' && s.classifier === c)!.auc!;
     for (const c of ['logreg', 'gbdt', 'rf']) {
@@ -94,6 +96,9 @@ describe('evaluateUtility', () => {
   it('reports clear errors for missing inputs', () => {
     expect(() => evaluateUtility({ realTrain, realTest, settings: ['TSTR'], rng: new Rng(0) })).toThrow(/need a synthetic training table/);
     expect(() => evaluateUtility({ realTrain, realTest, classifiers: ['svm'], settings: ['TRTR'], rng: new Rng(0) })).toThrow(/unknown classifier "svm"/);
+    const numeric = realTrain.columns.find((c) => c.kind === 'numeric')!;
+    const withNaN = new Table(realTrain.columns.map((c) => (c === numeric ? { ...c, values: Float64Array.from(c.values, (v, i) => (i === 3 ? NaN : v)) } : c)), realTrain.meta);
+    expect(() => evaluateUtility({ realTrain, realTest, synthTrain: withNaN, settings: ['TSTR'], rng: new Rng(0) })).toThrow(new RegExp(`synthetic train table: column "${numeric.name}" has 1 non-finite`));
     const noCol = realTrain.select(realTrain.names.slice(1));
     expect(() => evaluateUtility({ realTrain, realTest, synthTrain: noCol, settings: ['TSTR'], rng: new Rng(0) })).toThrow(new RegExp(`no column "${realTrain.names[0]}"`));
   });

@@ -43,3 +43,13 @@ export function resolvePositive(ref: Table, target: string, given?: string): str
   }
   return [...c.levels].sort().at(-1)!;
 }
+
+/** Reject tables with NaN/±Infinity in a numeric column (a diverged generator), naming the column. */
+export function checkFinite(t: Table, label: string): void {
+  for (const c of t.columns) {
+    if (c.kind !== 'numeric') continue;
+    let bad = 0;
+    for (let i = 0; i < c.values.length; i++) if (!Number.isFinite(c.values[i])) bad++;
+    if (bad > 0) throw new EvalInputError(`${label}: column "${c.name}" has ${bad} non-finite value(s) (NaN or ±Infinity); cannot evaluate`);
+  }
+}

@@ -9,6 +9,7 @@
  *   (numeric–numeric), Cramér's V (categorical–categorical) and the correlation ratio η (numeric–categorical).
  */
 import type { Column, Table } from '../data/table.ts';
+import { checkFinite } from './align.ts';
 import type { MetricValue } from './types.ts';
 
 export interface FidelityOptions {
@@ -24,6 +25,7 @@ export function evaluateFidelity(real: Table, synth: Table, opts: FidelityOption
   const names = opts.columns ?? real.names;
   for (const c of names) if (!synth.has(c)) throw new Error(`fidelity: the synthetic table has no column "${c}"`);
   if (real.nrows === 0 || synth.nrows === 0) throw new Error('fidelity: real and synthetic tables must both have rows');
+  checkFinite(synth.select(names), 'fidelity: the synthetic table');
   const perColumn = opts.perColumn ?? true;
   const out: MetricValue[] = [];
   const tvds: number[] = [];

@@ -11,6 +11,7 @@
  */
 import type { Rng } from '../compute/rng.ts';
 import { Table } from '../data/table.ts';
+import { checkFinite } from './align.ts';
 import { Binner } from './classifiers/binning.ts';
 import { LogisticRegression, type Csr } from './classifiers/logreg.ts';
 import { growTree } from './classifiers/grow.ts';
@@ -57,6 +58,7 @@ export function stack(real: Table, synth: Table): { table: Table; label: Uint8Ar
   const cols = real.names;
   for (const c of cols) if (!synth.has(c)) throw new Error(`pMSE: the synthetic table has no column "${c}"`);
   if (real.nrows === 0 || synth.nrows === 0) throw new Error('pMSE: real and synthetic tables must both have rows');
+  checkFinite(synth, 'pMSE: the synthetic table');
   const meta = { schema: real.meta.schema };
   const table = Table.concat([new Table(real.columns, meta), new Table(synth.select(cols).columns, meta)]);
   const label = new Uint8Array(table.nrows);

@@ -11,6 +11,7 @@
 import type { Rng } from '../compute/rng.ts';
 import { stratifiedSplit } from '../data/split.ts';
 import type { Table } from '../data/table.ts';
+import { checkFinite } from './align.ts';
 import { CLASSIFIER_NAMES, Preprocessor, fitOnTable, isClassifierName } from './classifiers/index.ts';
 import { DEFAULT_CV, complement, foldPlan, type CvOptions } from './cv.ts';
 import { binaryScores, type BinaryScores } from './metrics.ts';
@@ -25,7 +26,10 @@ export interface UtilityInput {
   realTest: Table;
   /** Synthetic training set (needed for TSTR/TSTS). */
   synthTrain?: Table;
-  /** Disjoint synthetic test set for TSTS; when absent, synthTrain is split (see `splitSynthetic`). */
+  /**
+   * Disjoint synthetic test set for TSTS; when absent and TSTS is asked for, synthTrain is split (see
+   * `splitSynthetic`) and TSTR trains on the remaining part too.
+   */
   synthTest?: Table;
   classifiers?: readonly string[];
   settings?: readonly Setting[];
@@ -83,7 +87,9 @@ export function evaluateUtility(input: UtilityInput): UtilityScore[] {
   const columns = realTrain.names;
   const align = (t: Table, what: string): Table => {
     for (const c of columns) if (!t.has(c)) throw new Error(`utility evaluation: the ${what} table has no column "${c}"`);
-    return t.select(columns).withMeta({ target, positive });
+    const out = t.select(columns).withMeta({ target, positive });
+    checkFinite(out, `utility evaluation: the ${what} table`);
+    return out;
   };
   const realTest = align(input.realTest, 'real test');
   let synthTrain = input.synthTrain ? align(input.synthTrain, 'synthetic train') : undefined;
