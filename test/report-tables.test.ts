@@ -5,7 +5,7 @@ import { computeCorrelation, computeMarginals, computeSeriesBands, readExtras } 
 import { htmlReport, htmlTable } from '../src/report/html.ts';
 import { markdownReport, markdownTable } from '../src/report/markdown.ts';
 import { buildReport } from '../src/report/report.ts';
-import { attackTable, fidelityTable, ledgerTable, perColumnTables, utilityTable } from '../src/report/tables.ts';
+import { attackTable, fidelityTables, ledgerTable, perColumnTables, utilityTable } from '../src/report/tables.ts';
 import { Table } from '../src/data/table.ts';
 import { fixtureCells, fixtureManifest, miaAuc, pmse, tstrAuc } from './report-fixtures.ts';
 
@@ -49,15 +49,35 @@ describe('other tables', () => {
   const cells = labelCells(fixtureCells());
 
   it('fidelity: pMSE per propensity model and SRA per generator × ε; per-column TVD goes to its own table', () => {
-    const t = fidelityTable('adult', cells)!;
-    expect(t.columns).toEqual(['generator', 'ε', 'pmse (cart)', 'pmse (logistic)', 'sra']);
-    const row = t.rows.find((r) => r[0] === 'pategan' && r[1] === '10')!;
+    const [p, sra, ...rest] = fidelityTables('adult', cells);
+    expect(rest).toEqual([]);
+    expect(p.columns).toEqual(['generator', 'ε', 'pmse (cart)', 'pmse (logistic)']);
+    const row = p.rows.find((r) => r[0] === 'pategan' && r[1] === '10')!;
     expect(row[3]).toBe(pm([0, 1, 2].map((s) => pmse(1, 10, s)), 4));
+    expect(sra.columns).toEqual(['generator', 'ε', 'sra']);
+    expect(sra.rows.find((r) => r[0] === 'dpgan' && r[1] === '1')![2]).toBe('0.5000 ± 0.0000');
     const [tvd] = perColumnTables('adult', cells);
     expect(tvd.title).toContain('tvd');
     expect(tvd.columns).toEqual(['generator', 'ε', 'mean over columns', 'worst column', 'age', 'workclass', 'hours', 'income']);
     const r = tvd.rows.find((x) => x[0] === 'dpgan' && x[1] === '1')!;
     expect(r[3]).toBe((0.15 + 0.03).toFixed(4) + ' ± 0.0000');
+  });
+
+  it('fidelity: a metric stored only as nulls keeps its column with the reason; many SRA variants stay whole-table', () => {
+    const cs = fixtureCells({ generators: ['dpgan'], epsilons: [1], seeds: [0], nonPrivate: false }).map((c) => ({
+      ...c,
+      metrics: [
+        ...['accuracy/baseline', 'auc/baseline', 'f1/baseline', 'recall/baseline', 'accuracy/cv', 'auc/cv', 'f1/cv'].map((v) => ({ name: 'sra', variant: v, value: 1 })),
+        { name: 'tvd_mean', value: null, reason: 'no categorical columns' },
+        { name: 'tvd', variant: 'age', value: 0.1 },
+      ],
+    }));
+    const [sra, other] = fidelityTables('adult', labelCells(cs));
+    expect(sra.columns.length).toBe(2 + 7);
+    expect(other.columns).toEqual(['generator', 'ε', 'tvd_mean']);
+    expect(other.rows[0][2]).toBe('—');
+    expect(other.note).toContain('no categorical columns');
+    expect(perColumnTables('adult', labelCells(cs))[0].columns.slice(4)).toEqual(['age']);
   });
 
   it('attacks: value, AUC, advantage and the empirical ε bound with the nominal ε', () => {

@@ -86,8 +86,9 @@ export function metricRows(cells: LabelledCell[]): MetricRow[] {
 
 /**
  * Whether a metric is reported per column (its variant names a column), so tables pivot it by column.
- * MetricValue has no explicit flag: known per-column metric names, or many variants, mark it.
+ * MetricValue has no explicit flag, so known per-column metric names mark it (src/eval/fidelity.ts emits
+ * tvd/ks/kl per column; sra has many variants that are not columns, so a variant count cannot tell).
  */
 export function isPerColumnMetric(name: string, variants: Set<string>): boolean {
-  return /^(tvd|ks|kl|wasserstein|jsd|js|hellinger)$/i.test(name) || variants.size >= 6;
+  return /^(tvd|ks|kl|wasserstein|jsd|js|hellinger)$/i.test(name) && !(variants.size === 1 && variants.has(''));
 }

@@ -7,7 +7,7 @@ import { labelCells } from './aggregate.ts';
 import { datasetCharts, generatorCharts, type ChartDef, type SkippedChart } from './charts/index.ts';
 import { slug } from './charts/common.ts';
 import { readExtras } from './extras.ts';
-import { attackTable, costTable, environmentTable, fidelityTable, ledgerTable, perColumnTables, utilityTable, type EnvironmentInfo, type TableModel } from './tables.ts';
+import { attackTable, costTable, environmentTable, fidelityTables, ledgerTable, perColumnTables, utilityTable, type EnvironmentInfo, type TableModel } from './tables.ts';
 
 export interface RunInfo extends EnvironmentInfo {
   /** Planned cell ids, in plan order. */
@@ -84,7 +84,7 @@ export function buildReport(run: RunInfo, allCells: CellResult[]): ReportModel {
     const dcells = labelled.filter((c) => c.dataset === ds);
     const overview = datasetCharts(ds, dcells);
     skipped.push(...overview.skipped);
-    const tables = [fidelityTable(ds, dcells), ...perColumnTables(ds, dcells), attackTable(ds, dcells)].filter((t): t is TableModel => t !== null);
+    const tables = [...fidelityTables(ds, dcells), ...perColumnTables(ds, dcells), attackTable(ds, dcells)].filter((t): t is TableModel => t !== null);
     const s = section(slug('dataset', ds), `Dataset ${ds}`, 2, { charts: overview.charts, tables });
     const gens = [...new Set(dcells.map((c) => c.generator))].sort();
     s.text.push(`${dcells.length} finished cells: ${gens.join(', ')}.`);

@@ -84,30 +84,47 @@ export function utilityTable(dataset: string, generator: string, cells: Labelled
   };
 }
 
-/** Scalar fidelity metrics (pMSE per propensity model, SRA, ...) per generator × ε. */
-export function fidelityTable(dataset: string, cells: LabelledCell[]): TableModel | null {
-  const rows = metricRows(cells);
-  const variants = groupMap(rows, (r) => r.name);
-  const scalar = [...variants.entries()].filter(([name, rs]) => !isPerColumnMetric(name, new Set(rs.map((r) => r.variant)))).map(([n]) => n);
-  const keys = [...new Set(rows.filter((r) => scalar.includes(r.name)).map((r) => `${r.name}|${r.variant}`))].sort();
-  if (!keys.length) return null;
-  const reasons = new Reasons();
-  const out: string[][] = [];
-  for (const [, g] of groupMap([...cells].sort(byEps), (c) => `${c.generator}|${c.epsilon}`)) {
-    const row = [g[0].generator, epsCell(g[0].epsilon)];
-    for (const k of keys) {
-      const vals = g.map((lc) => lc.cell.metrics.find((m) => `${m.name}|${m.variant ?? ''}` === k));
-      row.push(reasons.value(vals.map((v) => v?.value ?? null), vals.map((v) => v?.reason), 4));
+/** Whole-table metric families, each its own table (rows generator × ε, a column per metric variant). */
+const METRIC_FAMILIES: { title: string; test: (name: string) => boolean; note: string }[] = [
+  { title: 'pMSE', test: (n) => /^pmse/i.test(n), note: 'pMSE: propensity mean squared error per propensity model (0 = indistinguishable); pmse_ratio: pMSE over its null expectation (≈ 1 = as good as chance).' },
+  { title: 'SRA', test: (n) => /^sra/i.test(n), note: 'SRA: share of classifier pairs ranked the same on synthetic and real data (1 = same ranking), per score and scoring scheme.' },
+  { title: 'other fidelity metrics', test: () => true, note: '' },
+];
+
+/**
+ * Whole-table metrics per generator × ε: pMSE, SRA, and the rest (means over columns, correlation
+ * differences, ...). A metric stored only as nulls still gets its column, with the reason in the note.
+ */
+export function fidelityTables(dataset: string, cells: LabelledCell[]): TableModel[] {
+  const stored = cells.flatMap((lc) => lc.cell.metrics);
+  const variants = groupMap(stored, (m) => m.name);
+  const names = [...variants.keys()].filter((n) => !isPerColumnMetric(n, new Set(variants.get(n)!.map((m) => m.variant ?? ''))));
+  const used = new Set<string>();
+  const out: TableModel[] = [];
+  for (const fam of METRIC_FAMILIES) {
+    const mine = names.filter((n) => !used.has(n) && fam.test(n));
+    mine.forEach((n) => used.add(n));
+    const keys = [...new Set(stored.filter((m) => mine.includes(m.name)).map((m) => `${m.name}|${m.variant ?? ''}`))].sort();
+    if (!keys.length) continue;
+    const reasons = new Reasons();
+    const rows: string[][] = [];
+    for (const [, g] of groupMap([...cells].sort(byEps), (c) => `${c.generator}|${c.epsilon}`)) {
+      const row = [g[0].generator, epsCell(g[0].epsilon)];
+      for (const k of keys) {
+        const vals = g.map((lc) => lc.cell.metrics.find((m) => `${m.name}|${m.variant ?? ''}` === k));
+        row.push(reasons.value(vals.map((v) => v?.value ?? null), vals.map((v) => v?.reason), 4));
+      }
+      rows.push(row);
     }
-    out.push(row);
+    rows.sort((a, b) => a[0].localeCompare(b[0]));
+    out.push({
+      title: `${dataset}: ${fam.title} per ε`,
+      note: ['Mean ± std over seeds.', fam.note, reasons.note()].filter(Boolean).join(' '),
+      columns: ['generator', 'ε', ...keys.map((k) => (k.split('|')[1] ? `${k.split('|')[0]} (${k.split('|')[1]})` : k.split('|')[0]))],
+      rows,
+    });
   }
-  out.sort((a, b) => a[0].localeCompare(b[0]));
-  return {
-    title: `${dataset}: fidelity (pMSE, SRA and other whole-table metrics) per ε`,
-    note: ['Mean ± std over seeds. pMSE: lower = harder to tell synthetic from real; SRA: share of classifier pairs ranked the same on synthetic and real data.', reasons.note()].filter(Boolean).join(' '),
-    columns: ['generator', 'ε', ...keys.map((k) => (k.split('|')[1] ? `${k.split('|')[0]} (${k.split('|')[1]})` : k.split('|')[0]))],
-    rows: out,
-  };
+  return out;
 }
 
 export const MAX_TABLE_COLUMNS = 12;
