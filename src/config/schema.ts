@@ -78,7 +78,7 @@ const evaluationSchema = z.strictObject({
 });
 
 const reportSchema = z.strictObject({
-  formats: z.array(z.enum(['html', 'md', 'png', 'svg'])).default(['md']),
+  formats: z.array(z.enum(['html', 'md', 'png', 'svg'])).default(['md', 'html']).describe('Documents to write; charts are always written as .vl.json/.svg/.png.'),
 });
 
 export const configSchema = z.strictObject({

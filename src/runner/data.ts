@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import { Rng } from '../compute/rng.ts';
 import { datasetName, type Config, type DatasetConfig } from '../config/schema.ts';
-import { loadCsvDataset, loadDataset } from '../data/registry.ts';
+import { getManifest, loadCsvDataset, loadDataset } from '../data/registry.ts';
 import { stratifiedSplit } from '../data/split.ts';
 import type { ColumnSchema, Table } from '../data/table.ts';
 
@@ -16,6 +16,8 @@ export interface CellData {
   test: Table;
   /** Real rows kept out of training, for membership attacks (only when attacks are configured). */
   holdout?: Table;
+  /** Fixed-length series stored one per row (registry manifests declare it, e.g. ECG5000). */
+  series?: { prefix: string; length: number };
 }
 
 const cache = new Map<string, CellData>();
@@ -28,8 +30,10 @@ export function prepareData(ds: DatasetConfig, config: Config, baseDir: string):
   const split = ds.split ?? { test_fraction: 0.3, stratify: true, seed: 0 };
   let full: Table;
   let test: Table | undefined;
+  let series: CellData['series'];
   if ('name' in ds && !('path' in ds)) {
     full = loadDataset(ds.name);
+    series = getManifest(ds.name).series;
     if (ds.test) test = loadDataset(ds.test);
   } else {
     const c = ds as Extract<DatasetConfig, { path: string }>;
@@ -54,7 +58,7 @@ export function prepareData(ds: DatasetConfig, config: Config, baseDir: string):
     holdout = train.take(s.test);
     train = train.take(s.train);
   }
-  const data = { name: datasetName(ds), train, test, holdout };
+  const data = { name: datasetName(ds), train, test, holdout, series };
   cache.set(key, data);
   return data;
 }

@@ -5,6 +5,7 @@ import type { Table } from '../data/table.ts';
 import { runAttacks } from '../eval/attacks/index.ts';
 import { evaluateSynthetic } from '../eval/evaluate.ts';
 import type { AttackResult, MetricValue, UtilityScore } from '../eval/types.ts';
+import { computeCorrelation, computeMarginals, computeSeriesBands } from '../report/extras.ts';
 import type { CellData } from './data.ts';
 
 export interface EvaluateInput {
@@ -52,5 +53,17 @@ export async function evaluateCell(input: EvaluateInput): Promise<Evaluation> {
       options: { delta: input.nominalEpsilon === null ? 0 : input.delta },
     });
   }
-  return { utility, metrics, attacks };
+  return { utility, metrics, attacks, extras: chartExtras(data, synthTrain) };
+}
+
+/** Aggregates for the report's comparison charts (marginals, correlations, series bands). */
+function chartExtras(data: CellData, synth: Table): Record<string, unknown> {
+  if (data.series) {
+    const steps = Array.from({ length: data.series.length }, (_, i) => `${data.series!.prefix}${i}`);
+    return { series: computeSeriesBands(data.train, synth, { steps, byTarget: true }) };
+  }
+  return {
+    marginals: computeMarginals(data.train, synth, { columns: data.train.names.slice(0, 12) }),
+    correlation: computeCorrelation(data.train, synth, { maxColumns: 30 }),
+  };
 }
