@@ -47,7 +47,22 @@ describe('empirical ε (Clopper–Pearson)', () => {
   it('perfect separation of n a side gives log(ℓ/(1−ℓ)) with ℓ = 0.025^(1/n)', () => {
     const pos = Array.from({ length: 1000 }, (_, i) => 10 + i);
     const neg = Array.from({ length: 1000 }, (_, i) => -i);
-    expect(summarizeRoc(pos, neg).epsilonLower).toBeCloseTo(5.600587531298932, 9);
+    const s = summarizeRoc(pos, neg);
+    expect(s.epsilonLowerMax).toBeCloseTo(5.600587531298932, 9); // all 1000 a side (scipy)
+    const l = 0.025 ** (1 / 500); // held out: threshold from the even half, bound on the 500 odd ones
+    expect(s.epsilonLower).toBeCloseTo(Math.log(l / (1 - l)), 9);
+    expect(s.epsilonAt).toMatchObject({ tp: 500, fp: 0, members: 500, nonMembers: 500, threshold: 10 });
+  });
+
+  it('the held-out bound does not profit from picking the luckiest of many thresholds', () => {
+    // Continuous scores with likelihood ratio exactly e^0.5 at every upper-tail threshold (Laplace shift).
+    for (let seed = 0; seed < 20; seed++) {
+      const rng = new Rng(`lap/${seed}`);
+      const pos = Array.from({ length: 1500 }, () => 1 + rng.laplace(2));
+      const neg = Array.from({ length: 1500 }, () => rng.laplace(2));
+      const s = summarizeRoc(pos, neg);
+      expect(s.epsilonLower).toBeLessThanOrEqual(0.5);
+    }
   });
 
   it('matches the scipy value at a single threshold, on both sides', () => {
@@ -79,7 +94,7 @@ describe('empirical ε (Clopper–Pearson)', () => {
       if (tl > 0 && fh > 0) best = Math.max(best, Math.log(tl / fh));
       if (1 - fh > 0 && 1 - tl > 0) best = Math.max(best, Math.log((1 - fh) / (1 - tl)));
     }
-    expect(summarizeRoc(pos, neg).epsilonLower).toBeCloseTo(best, 12);
+    expect(summarizeRoc(pos, neg).epsilonLowerMax).toBeCloseTo(best, 12);
   });
 
   it('subtracts δ from the true-positive side', () => {

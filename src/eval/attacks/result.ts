@@ -22,6 +22,7 @@ export function membershipResult(
     epsilonLower: s.epsilonLower,
     nominalEpsilon: ctx.nominalEpsilon,
     epsilonAt: s.epsilonAt ?? null,
+    epsilonLowerMax: s.epsilonLowerMax,
     members: s.members,
     nonMembers: s.nonMembers,
     seconds,
