@@ -150,7 +150,13 @@ export function dpGradients(modules: DpModule | DpModule[], rows: number, lossFn
         const isPrivate = tf.tensor1d(Float32Array.from({ length: rows }, (_, r) => (r < privateRows ? 1 : 0)));
         factor = tf.add(tf.mul(factor, isPrivate), tf.sub(1, isPrivate)) as tf.Tensor1D;
       }
-      const w = tf.reshape(tf.div(factor, B), [rows, 1]) as tf.Tensor2D;
+      const w = tf.div(factor, B) as tf.Tensor1D;
+      const wCol = tf.reshape(w, [rows, 1]) as tf.Tensor2D;
+      const wRow = tf.reshape(w, [1, rows]) as tf.Tensor2D;
+      // Row weights are applied as same-shape products: broadcasting a [rows, 1] column is a slow path on the
+      // cpu backend, while the outer product w·1ᵀ is a cheap matmul. Column sums are wᵀ·G (a matmul too).
+      const rowScaled = (g: tf.Tensor2D) => tf.mul(g, tf.matMul(wCol, tf.ones([1, g.shape[1]]))) as tf.Tensor2D;
+      const colSum = (t: tf.Tensor2D) => tf.reshape(tf.matMul(wRow, t), [t.shape[1]]);
       const result: tf.NamedTensorMap = {};
       for (const { layer, a, g } of parts) {
         const vars = layer.variables;
@@ -158,13 +164,12 @@ export function dpGradients(modules: DpModule | DpModule[], rows: number, lossFn
           for (const v of vars) result[v.name] = tf.zerosLike(v);
           continue;
         }
-        const gw = tf.mul(g, w) as tf.Tensor2D;
         if (layer.kind === 'dense') {
-          result[vars[0].name] = tf.matMul(a, gw, true, false);
-          if (layer.hasBias) result[vars[1].name] = tf.sum(gw, 0);
+          result[vars[0].name] = tf.matMul(a, rowScaled(g), true, false); // Aᵀ·diag(w)·G
+          if (layer.hasBias) result[vars[1].name] = colSum(g);
         } else {
-          result[vars[0].name] = tf.sum(tf.mul(a, gw), 0);
-          result[vars[1].name] = tf.sum(gw, 0);
+          result[vars[0].name] = colSum(tf.mul(a, g) as tf.Tensor2D);
+          result[vars[1].name] = colSum(g);
         }
       }
       return { result, value, norm, factor };
