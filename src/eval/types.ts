@@ -37,8 +37,17 @@ export interface AttackResult {
   tprAt1: number | null;
   tprAt10: number | null;
   advantage: number | null;
-  /** Empirical ε lower bound (Clopper–Pearson 95%) and the nominal ε of the cell, for comparison. */
+  /**
+   * Empirical ε lower bound (Clopper–Pearson 95%, threshold chosen on a held-out half — see
+   * src/eval/attacks/roc.ts) and the nominal ε of the cell, for comparison.
+   */
   epsilonLower: number | null;
+  /** Max over all thresholds on all scores (TAPAS-style; optimistic by selection). */
+  epsilonLowerMax?: number | null;
+  nominalEpsilon?: number | null;
+  /** Members (attacked training rows) and non-members (holdout rows) scored. */
+  members?: number;
+  nonMembers?: number;
   /** Attack-specific headline value (e.g. DCR share). */
   value?: number | null;
   seconds: number;
