@@ -1,5 +1,7 @@
 /** Command modules contributed by other layers (privacy calculators, standalone evaluation). */
 import type { CommandModule } from 'yargs';
+import { evalCommand } from './eval.ts';
+import { privacyCommand } from './privacy.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const extraCommands: CommandModule<any, any>[] = [];
+export const extraCommands: CommandModule<any, any>[] = [privacyCommand, evalCommand];
