@@ -115,6 +115,16 @@ describe('PLD accountant', () => {
     expect(acc.delta(eps) / 1e-6).toBeCloseTo(1, 4);
   });
 
+  it('converges from above as the grid is refined (every grid gives an upper bound)', () => {
+    const e = (h: number) => new PldAccountant({ discretization: h }).step(2e-4, 0.7, 20000).epsilon(1e-5);
+    const coarse = e(2e-3);
+    const mid = e(2e-4);
+    const fine = e(5e-5);
+    expect(coarse).toBeGreaterThan(mid);
+    expect(mid).toBeGreaterThanOrEqual(fine);
+    expect((mid - fine) / fine).toBeLessThan(0.05);
+  });
+
   it('handles heterogeneous steps (order does not matter) and edge cases', () => {
     const a = new PldAccountant().step(0.01, 1, 300).step(0.03, 1.5, 50).epsilon(1e-5);
     const b = new PldAccountant().step(0.03, 1.5, 50).step(0.01, 1, 300).epsilon(1e-5);

@@ -11,7 +11,7 @@
  * - ε(δ) of the composition is the max over the two directions (add/remove-one adjacency).
  */
 import { irfft, nextPowerOfTwo, rfft } from './fft.ts';
-import { logNormalTail, normalTailInverse } from './numeric.ts';
+import { logAdd, logNormalTail, normalTailInverse } from './numeric.ts';
 
 export interface PldOptions {
   /** Grid step h of privacy-loss values (dp_accounting's value_discretization_interval; default 1e-4). */
@@ -154,22 +154,27 @@ function trim(p: DiscretePld): DiscretePld {
 }
 
 /**
- * Upper bound on log E[e^{tL}] over the finite part of a PLD, from a copy coarsened to ≤ 4096 bins (each
- * bin's mass placed at its upper end for t > 0 and its lower end for t < 0, so the Chernoff window stays safe).
+ * log E[e^{tL}] over the finite part of a PLD, exact: e^{tL_i} = e^{tL_start}·rⁱ⁻ˢᵗᵃʳᵗ with r = e^{th}, summed in
+ * blocks short enough that rⁱ stays within double range (no exp per bin).
  */
 function logMgf(p: DiscretePld, t: number): number {
   const { pmf, lower, h } = p;
-  const f = Math.max(1, Math.ceil(pmf.length / 4096));
-  const bins = Math.ceil(pmf.length / f);
-  let max = -Infinity;
-  const at = (b: number) => t * (lower + (t > 0 ? Math.min(pmf.length - 1, b * f + f - 1) : b * f)) * h;
-  const mass = new Float64Array(bins);
-  for (let i = 0; i < pmf.length; i++) mass[(i / f) | 0] += pmf[i];
-  for (let b = 0; b < bins; b++) if (mass[b] > 0) max = Math.max(max, at(b));
-  if (max === -Infinity) return -Infinity;
-  let s = 0;
-  for (let b = 0; b < bins; b++) if (mass[b] > 0) s += mass[b] * Math.exp(at(b) - max);
-  return max + Math.log(s);
+  const n = pmf.length;
+  const logR = t * h;
+  const r = Math.exp(logR);
+  const block = Math.max(1, Math.floor(600 / Math.max(Math.abs(logR), 1e-300)));
+  let total = -Infinity;
+  for (let start = 0; start < n; start += block) {
+    const end = Math.min(n, start + block);
+    let sum = 0;
+    let term = 1;
+    for (let i = start; i < end; i++) {
+      sum += pmf[i] * term;
+      term *= r;
+    }
+    if (sum > 0) total = logAdd(total, Math.log(sum) + t * (lower + start) * h);
+  }
+  return total;
 }
 
 const MGF_ORDERS = [0.125, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512];
