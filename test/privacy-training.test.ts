@@ -69,7 +69,7 @@ describe('DP-SGD training loop (logistic regression on Adult)', () => {
     while (budget.canStep()) {
       const idx = dp.sampleBatch(batchRng);
       const rows = idx.length;
-      const { grads } = tf.tidy(() => {
+      const grads = tf.tidy(() => {
         const ix = tf.tensor1d(idx, 'int32');
         const xb = tf.gather(X, ix) as tf.Tensor2D;
         const yb = tf.gather(Y, ix) as tf.Tensor1D;
@@ -77,7 +77,7 @@ describe('DP-SGD training loop (logistic regression on Adult)', () => {
           const o = tf.reshape(model.apply(xb, ctx), [rows]) as tf.Tensor1D;
           return tf.add(tf.relu(o), tf.sub(tf.log1p(tf.exp(tf.neg(tf.abs(o)))), tf.mul(o, yb))) as tf.Tensor1D;
         };
-        return dp.gradients(model, rows, loss);
+        return dp.gradients(model, rows, loss).grads;
       });
       opt.applyGradients(grads);
       tf.dispose(Object.values(grads));
