@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/compute/rng.ts';
+import { normalTail } from '../src/privacy/numeric.ts';
 import {
+  GnmaxAccountant,
   gnmaxEpsilon,
+  noisyTeacherLabelsGnmax,
   laplaceNoisyMax,
   noisyTeacherLabels,
   partition,
@@ -127,5 +130,18 @@ describe('PATE moments accountant', () => {
     const g = gnmaxEpsilon(1, 1, 1e-5, [2]);
     expect(g.epsilon).toBeCloseTo(2 + Math.log(1 / 2) - (Math.log(1e-5) + Math.log(2)), 10);
     expect(gnmaxEpsilon(10, 20, 1e-5).epsilon).toBeLessThan(gnmaxEpsilon(20, 20, 1e-5).epsilon);
+  });
+
+  it('GNMax aggregation: flip rate matches Φc(Δ/(σ√2)) and every query is counted', () => {
+    const rng = new Rng(5);
+    const sigma = 3;
+    const acc = new GnmaxAccountant({ sigma });
+    const trials = 20000;
+    const labels = noisyTeacherLabelsGnmax(new Array(trials).fill(7), 10, sigma, rng, acc); // gap 4
+    const flips = labels.reduce((s, v) => s + (v === 0 ? 1 : 0), 0) / trials;
+    const expected = normalTail(4 / (sigma * Math.SQRT2));
+    expect(Math.abs(flips - expected)).toBeLessThan(4 * Math.sqrt((expected * (1 - expected)) / trials));
+    expect(acc.queries).toBe(trials);
+    expect(acc.epsilon(1e-5)).toBeCloseTo(gnmaxEpsilon(trials, sigma, 1e-5).epsilon, 12);
   });
 });

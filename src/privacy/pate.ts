@@ -223,3 +223,46 @@ export function noisyTeacherLabels(votes1: ArrayLike<number>, k: number, lambda:
   }
   return out;
 }
+
+/** Query counter for GNMax aggregation; ε by the data-independent RDP bound (gnmaxEpsilon). */
+export class GnmaxAccountant {
+  readonly sigma: number;
+  private count = 0;
+
+  constructor(o: { sigma: number }) {
+    if (!(o.sigma > 0)) throw new RangeError(`PATE: GNMax σ must be positive, got ${o.sigma}`);
+    this.sigma = o.sigma;
+  }
+
+  addQuery(n = 1): void {
+    this.count += n;
+  }
+
+  get queries(): number {
+    return this.count;
+  }
+
+  spent(delta: number): PateSpent {
+    return gnmaxEpsilon(this.count, this.sigma, delta);
+  }
+
+  epsilon(delta: number): number {
+    return this.spent(delta).epsilon;
+  }
+}
+
+/** GNMax variant of noisyTeacherLabels: N(0, σ²) on each count; every query counted before its label is drawn. */
+export function noisyTeacherLabelsGnmax(votes1: ArrayLike<number>, k: number, sigma: number, rng: Rng, accountant: GnmaxAccountant): Uint8Array {
+  if (accountant.sigma !== sigma) throw new RangeError(`PATE: accountant σ=${accountant.sigma} differs from the aggregation σ=${sigma}`);
+  const out = new Uint8Array(votes1.length);
+  const counts = [0, 0];
+  for (let i = 0; i < votes1.length; i++) {
+    const n1 = votes1[i];
+    if (!(Number.isInteger(n1) && n1 >= 0 && n1 <= k)) throw new RangeError(`PATE: vote count ${n1} at query ${i} is not in [0, ${k}]`);
+    counts[0] = k - n1;
+    counts[1] = n1;
+    accountant.addQuery();
+    out[i] = gaussianNoisyMax(counts, sigma, rng);
+  }
+  return out;
+}
