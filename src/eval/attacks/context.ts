@@ -27,7 +27,7 @@ export interface DomiasOptions {
 }
 
 export interface TcapOptions {
-  /** Key (quasi-identifier) columns the attacker knows. Default: age, sex, race when present, else the first three categorical non-target columns. */
+  /** Key (quasi-identifier) columns the attacker knows. Default: age, sex, race when present, else the first three categorical non-target columns (all-numeric tables: the first three columns, binned). */
   keys?: string[];
   /** Sensitive column to infer. Default: the table's target. */
   target?: string;

@@ -25,8 +25,11 @@ import { elapsed, membershipResult } from './result.ts';
 export function defaultTcapKeys(t: Table, target: string): string[] {
   if (['age', 'sex', 'race'].every((c) => t.has(c))) return ['age', 'sex', 'race'];
   const cats = t.columns.filter((c) => c.kind === 'categorical' && c.name !== target).map((c) => c.name);
-  if (cats.length === 0) throw new Error('attacks: tcap needs key columns; set tcap.keys (no categorical columns to default to)');
-  return cats.slice(0, 3);
+  if (cats.length > 0) return cats.slice(0, 3);
+  // All-numeric tables (e.g. series): the first three columns, binned.
+  const rest = t.names.filter((n) => n !== target);
+  if (rest.length === 0) throw new Error('attacks: tcap needs key columns besides the target; set tcap.keys');
+  return rest.slice(0, 3);
 }
 
 function discretizer(real: Table, name: string, bins: number): (t: Table) => string[] {

@@ -182,7 +182,7 @@ export class KAnonGenerator implements Generator {
       stopped: 'partitioned',
       k,
       classes: part.classes.length,
-      minClassSize: Math.min(...sizes),
+      minClassSize: sizes.reduce((a, b) => Math.min(a, b), Infinity),
       meanClassSize: train.nrows / part.classes.length,
       quasiIdentifiers: qis.length,
     };
