@@ -152,6 +152,9 @@ export class RdpAccountant extends BaseAccountant {
   }
 }
 
+/** Largest FFT (and per-step grid) one PLD query may use; beyond it the grid is coarsened (still an upper bound). */
+const MAX_FFT = 2 ** 19;
+
 /** Per-step PLDs are reused across queries (an odometer or a calibration asks many times). */
 const stepPldCache = new Map<string, DiscretePld>();
 
@@ -159,15 +162,13 @@ function stepPld(q: number, sigma: number, direction: Direction, h: number): Dis
   const key = `${q}|${sigma}|${direction}|${h}`;
   let p = stepPldCache.get(key);
   if (!p) {
-    p = subsampledGaussianPld(q, sigma, direction, { discretization: h });
+    p = subsampledGaussianPld(q, sigma, direction, { discretization: h, maxFft: MAX_FFT });
     if (stepPldCache.size >= 64) stepPldCache.delete(stepPldCache.keys().next().value as string);
     stepPldCache.set(key, p);
   }
   return p;
 }
 
-/** Largest FFT one PLD query may use; beyond it the grid is coarsened (still an upper bound). */
-const MAX_FFT = 2 ** 19;
 
 export class PldAccountant extends BaseAccountant {
   readonly kind = 'pld' as const;

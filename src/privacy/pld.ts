@@ -124,7 +124,7 @@ export function subsampledGaussianPld(q: number, sigma: number, direction: Direc
   const kLo = Math.floor(lmin / h) - 1;
   const kHi = Math.ceil(lmax / h) + 1;
   const m = kHi - kLo + 1;
-  if (m > 5e7) throw new RangeError(`PLD: grid of ${m} points is too large; use a coarser discretization than ${h}`);
+  if (m > (opts.maxFft ?? 2 ** 22)) throw new PldWindowError(m, h);
   const delta = new Float64Array(m);
   const gamma = new Float64Array(m);
   for (let i = 0; i < m; i++) {
