@@ -234,3 +234,4 @@ describe('batch sampling', () => {
     expect(dp.sampleBatch(rng).length).toBe(50);
   });
 });
+

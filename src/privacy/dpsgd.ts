@@ -110,71 +110,74 @@ export function dpGradients(modules: DpModule | DpModule[], rows: number, lossFn
   const grads: tf.NamedTensorMap = {};
 
   if (rows > 0) {
-    const kept: tf.Tensor[] = [];
-    const out = tf.tidy(() => {
-      const probes = new Map<ParamLayer, tf.Tensor2D>();
-      for (const l of layers) probes.set(l, tf.zeros([rows, l.outDim]));
-      const ctx = new ForwardContext({ training: true, rng: o.rng });
-      ctx.ghost = { probes, inputs: new Map() };
-      const probeList = [...probes.values()];
-      const f = () => {
-        const loss = lossFn(ctx);
-        checkLoss(loss, rows);
-        let total: tf.Tensor = tf.sum(loss);
-        // Probes of layers the forward did not use still need a path to the output for tf.grads.
-        for (const [l, p] of probes) if (!ctx.ghost!.inputs.has(l)) total = tf.add(total, tf.mul(tf.sum(p), 0));
-        return total as tf.Scalar;
-      };
-      const { value, grads: gs } = tf.valueAndGrads(f)(probeList);
-      const inputs = ctx.ghost.inputs;
-      kept.push(...inputs.values());
-      // Squared per-row norms, summed over layers.
-      let sq: tf.Tensor1D = tf.zeros([rows]);
-      const parts: { layer: ParamLayer; a?: tf.Tensor2D; g: tf.Tensor2D }[] = [];
-      layers.forEach((layer, i) => {
-        const g = gs[i] as tf.Tensor2D;
-        const a = inputs.get(layer);
-        parts.push({ layer, a, g });
-        if (!a) return; // unused layer: zero gradient
-        const gSq = tf.sum(tf.square(g), 1);
-        if (layer.kind === 'dense') {
-          sq = tf.add(sq, tf.mul(tf.sum(tf.square(a), 1), gSq));
-        } else {
-          sq = tf.add(sq, tf.sum(tf.square(tf.mul(a, g)), 1));
+    // Layer inputs are tf.keep'd past the gradient scope; released in `finally` even if the forward throws.
+    const inputs = new Map<ParamLayer, tf.Tensor2D>();
+    let out: { result: tf.NamedTensorMap; value: tf.Scalar; norm: tf.Tensor; factor: tf.Tensor };
+    try {
+      out = tf.tidy(() => {
+        const probes = new Map<ParamLayer, tf.Tensor2D>();
+        for (const l of layers) probes.set(l, tf.zeros([rows, l.outDim]));
+        const ctx = new ForwardContext({ training: true, rng: o.rng });
+        ctx.ghost = { probes, inputs };
+        const probeList = [...probes.values()];
+        const f = () => {
+          const loss = lossFn(ctx);
+          checkLoss(loss, rows);
+          let total: tf.Tensor = tf.sum(loss);
+          // Probes of layers the forward did not use still need a path to the output for tf.grads.
+          for (const [l, p] of probes) if (!ctx.ghost!.inputs.has(l)) total = tf.add(total, tf.mul(tf.sum(p), 0));
+          return total as tf.Scalar;
+        };
+        const { value, grads: gs } = tf.valueAndGrads(f)(probeList);
+        // Squared per-row norms, summed over layers.
+        let sq: tf.Tensor1D = tf.zeros([rows]);
+        const parts: { layer: ParamLayer; a?: tf.Tensor2D; g: tf.Tensor2D }[] = [];
+        layers.forEach((layer, i) => {
+          const g = gs[i] as tf.Tensor2D;
+          const a = inputs.get(layer);
+          parts.push({ layer, a, g });
+          if (!a) return; // unused layer: zero gradient
+          const gSq = tf.sum(tf.square(g), 1);
+          if (layer.kind === 'dense') {
+            sq = tf.add(sq, tf.mul(tf.sum(tf.square(a), 1), gSq));
+          } else {
+            sq = tf.add(sq, tf.sum(tf.square(tf.mul(a, g)), 1));
+          }
+          if (layer.hasBias) sq = tf.add(sq, gSq);
+        });
+        const norm = tf.sqrt(sq);
+        let factor = tf.minimum(1, tf.div(C, tf.add(norm, 1e-6))) as tf.Tensor1D;
+        if (privateRows < rows) {
+          const isPrivate = tf.tensor1d(Float32Array.from({ length: rows }, (_, r) => (r < privateRows ? 1 : 0)));
+          factor = tf.add(tf.mul(factor, isPrivate), tf.sub(1, isPrivate)) as tf.Tensor1D;
         }
-        if (layer.hasBias) sq = tf.add(sq, gSq);
+        const w = tf.div(factor, B) as tf.Tensor1D;
+        const wCol = tf.reshape(w, [rows, 1]) as tf.Tensor2D;
+        const wRow = tf.reshape(w, [1, rows]) as tf.Tensor2D;
+        // Row weights are applied as same-shape products: broadcasting a [rows, 1] column is a slow path on the
+        // cpu backend, while the outer product w·1ᵀ is a cheap matmul. Column sums are wᵀ·G (a matmul too).
+        const rowScaled = (g: tf.Tensor2D) => tf.mul(g, tf.matMul(wCol, tf.ones([1, g.shape[1]]))) as tf.Tensor2D;
+        const colSum = (t: tf.Tensor2D) => tf.reshape(tf.matMul(wRow, t), [t.shape[1]]);
+        const result: tf.NamedTensorMap = {};
+        for (const { layer, a, g } of parts) {
+          const vars = layer.variables;
+          if (!a) {
+            for (const v of vars) result[v.name] = tf.zerosLike(v);
+            continue;
+          }
+          if (layer.kind === 'dense') {
+            result[vars[0].name] = tf.matMul(a, rowScaled(g), true, false); // Aᵀ·diag(w)·G
+            if (layer.hasBias) result[vars[1].name] = colSum(g);
+          } else {
+            result[vars[0].name] = colSum(tf.mul(a, g) as tf.Tensor2D);
+            result[vars[1].name] = colSum(g);
+          }
+        }
+        return { result, value, norm, factor };
       });
-      const norm = tf.sqrt(sq);
-      let factor = tf.minimum(1, tf.div(C, tf.add(norm, 1e-6))) as tf.Tensor1D;
-      if (privateRows < rows) {
-        const isPrivate = tf.tensor1d(Float32Array.from({ length: rows }, (_, r) => (r < privateRows ? 1 : 0)));
-        factor = tf.add(tf.mul(factor, isPrivate), tf.sub(1, isPrivate)) as tf.Tensor1D;
-      }
-      const w = tf.div(factor, B) as tf.Tensor1D;
-      const wCol = tf.reshape(w, [rows, 1]) as tf.Tensor2D;
-      const wRow = tf.reshape(w, [1, rows]) as tf.Tensor2D;
-      // Row weights are applied as same-shape products: broadcasting a [rows, 1] column is a slow path on the
-      // cpu backend, while the outer product w·1ᵀ is a cheap matmul. Column sums are wᵀ·G (a matmul too).
-      const rowScaled = (g: tf.Tensor2D) => tf.mul(g, tf.matMul(wCol, tf.ones([1, g.shape[1]]))) as tf.Tensor2D;
-      const colSum = (t: tf.Tensor2D) => tf.reshape(tf.matMul(wRow, t), [t.shape[1]]);
-      const result: tf.NamedTensorMap = {};
-      for (const { layer, a, g } of parts) {
-        const vars = layer.variables;
-        if (!a) {
-          for (const v of vars) result[v.name] = tf.zerosLike(v);
-          continue;
-        }
-        if (layer.kind === 'dense') {
-          result[vars[0].name] = tf.matMul(a, rowScaled(g), true, false); // Aᵀ·diag(w)·G
-          if (layer.hasBias) result[vars[1].name] = colSum(g);
-        } else {
-          result[vars[0].name] = colSum(tf.mul(a, g) as tf.Tensor2D);
-          result[vars[1].name] = colSum(g);
-        }
-      }
-      return { result, value, norm, factor };
-    });
-    tf.dispose(kept);
+    } finally {
+      tf.dispose([...inputs.values()]);
+    }
     Object.assign(grads, out.result);
     lossSum = (out.value.dataSync() as Float32Array)[0];
     const nv = out.norm.dataSync() as Float32Array;
