@@ -2,6 +2,7 @@
 import type { CommandModule } from 'yargs';
 import { evalCommand } from './eval.ts';
 import { privacyCommand } from './privacy.ts';
+import { reproCommand } from './repro.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const extraCommands: CommandModule<any, any>[] = [privacyCommand, evalCommand];
+export const extraCommands: CommandModule<any, any>[] = [privacyCommand, evalCommand, reproCommand];
