@@ -1,7 +1,8 @@
 /**
  * `npx tsx bench/attacks-perf.ts [--out FILE]` (BENCH_DATA_DIR must hold adult-train/test): seconds of the
  * privacy-attack suite on Adult — train 16k vs holdout 16k (disjoint halves of adult-train) vs 16k synthetic
- * rows (a copy of train, fresh adult-test rows, a kanon k=5 release), the same with 32k synthetic rows, and
+ * rows (a copy of train, fresh adult-test rows, a kanon k=5 release, uniform noise over the declared bounds —
+ * the far-from-data case for nearest-neighbour search), the same with 32k synthetic rows, and
  * the exact 32k × 32k nearest-neighbour search (adult-train against itself, leave-one-out). Bar: the full
  * suite under a minute. Merges an `attack_seconds` key into reports/perf.json (read-merge-write; other
  * scripts own the other keys). Recorded, never asserted. Wall time suffers when other processes share the
@@ -17,6 +18,7 @@ import { runAttacks, type AttackOptions } from '../src/eval/attacks/index.ts';
 import { nearest } from '../src/eval/attacks/nn.ts';
 import { MixedSpace } from '../src/eval/attacks/space.ts';
 import { kanonInfo } from '../src/generators/baselines/kanon.ts';
+import { uniformInfo } from '../src/generators/baselines/uniform.ts';
 import { Ledger } from '../src/privacy/ledger.ts';
 
 const ATTACKS = ['dcr-share', 'closest-distance', 'domias', 'tcap'];
@@ -69,6 +71,13 @@ async function main(): Promise<void> {
     ledger: new Ledger({ epsilon: Infinity, delta: 0 }),
   });
   const kanon16 = await kanon.sample(16000, new Rng('k16'));
+  const uniform = uniformInfo.create({});
+  await uniform.fit(train, {
+    rng: new Rng('uniform'),
+    privacy: { mechanism: 'none', epsilon: Infinity, delta: 0, accountant: 'rdp' },
+    ledger: new Ledger({ epsilon: Infinity, delta: 0 }),
+  });
+  const uniform16 = await uniform.sample(16000, new Rng('u16'));
   const kanon32 = await kanon.sample(32000, new Rng('k32'));
 
   const result: Record<string, unknown> = {};
@@ -78,6 +87,7 @@ async function main(): Promise<void> {
       copy: suite(train, holdout, copy, opts, 1),
       fresh: suite(train, holdout, fresh, opts, 2),
       kanon_k5: suite(train, holdout, kanon16, opts, 3),
+      uniform: suite(train, holdout, uniform16, opts, 6),
       kanon_k5_synthetic_32k: suite(train, holdout, kanon32, opts, 4),
     };
     result[`suite_16k_${distance}`] = runs;

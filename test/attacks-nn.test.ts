@@ -4,7 +4,9 @@ import { loadDataset } from '../src/data/registry.ts';
 import { Table, categoricalFromStrings, numericColumn } from '../src/data/table.ts';
 import { Featurizer } from '../src/data/transform/featurize.ts';
 import { GaussianKde } from '../src/eval/attacks/kde.ts';
-import { nearest } from '../src/eval/attacks/nn.ts';
+import { nearest, NeighbourIndex } from '../src/eval/attacks/nn.ts';
+import { KdIndex } from '../src/eval/attacks/nn-kd.ts';
+import { TrieIndex } from '../src/eval/attacks/nn-trie.ts';
 import { MixedSpace } from '../src/eval/attacks/space.ts';
 
 /** Random mixed table: clustered numerics (with exact duplicates) and skewed categoricals. */
@@ -101,6 +103,45 @@ describe('exact nearest neighbours', () => {
         expect(loo.index[i]).not.toBe(i);
       }
     }
+  });
+
+  it('both indexes are exact for queries near the data and far from it, with leave-one-out', () => {
+    const rng = new Rng(12);
+    const ref = mixed(800, rng, 4, 3);
+    // Far queries: numerics blown up far outside the reference range, categories shuffled.
+    const far = mixed(300, rng, 4, 3);
+    for (const c of far.columns) if (c.kind === 'numeric') for (let i = 0; i < c.values.length; i++) c.values[i] = c.values[i] * 40 + rng.normal() * 100;
+    for (const kind of ['gower', 'l2'] as const) {
+      const space = MixedSpace.fit(ref, kind);
+      const er = space.encode(ref);
+      for (const [q, loo] of [[far, false], [ref, true]] as const) {
+        const eq = space.encode(q);
+        const slow = bruteNearest(space, q, ref, loo);
+        for (const index of [new TrieIndex(space, er), new KdIndex(space, er)]) {
+          let seed = -1;
+          for (let i = 0; i < eq.n; i++) {
+            const raw = index.search(eq, i, seed, loo ? i : -1);
+            expect(space.finalize(raw)).toBeCloseTo(slow[i], 10);
+            expect(space.distance(eq, i, er, index.lastRow)).toBeCloseTo(slow[i], 10);
+            if (loo) expect(index.lastRow).not.toBe(i);
+            seed = (i * 7919) % er.n; // arbitrary seeds must not change the answer
+          }
+        }
+      }
+    }
+  });
+
+  it('routes far queries to the k-d tree and near ones to the trie (L2)', () => {
+    const rng = new Rng(13);
+    const ref = mixed(600, rng, 4, 3);
+    const far = mixed(200, rng, 4, 3);
+    for (const c of far.columns) if (c.kind === 'numeric') for (let i = 0; i < c.values.length; i++) c.values[i] = 1000 + c.values[i];
+    const space = MixedSpace.fit(ref, 'l2');
+    const index = new NeighbourIndex(space, space.encode(ref));
+    const r = nearest(space, space.encode(Table.concat([far, ref.take(Int32Array.from({ length: 200 }, (_, i) => i))])), index);
+    expect(index.routed.kd).toBeGreaterThan(150);
+    expect(index.routed.trie).toBeGreaterThan(150);
+    expect(r.dist.slice(200).every((d) => d === 0)).toBe(true); // reference rows find themselves
   });
 
   it('is exact on Adult rows (sampled check against brute force)', () => {
