@@ -1,0 +1,289 @@
+/**
+ * `gan` — the MLP GAN for mixed tables, with privacy plugged in (DESIGN.md §3):
+ *   gan      = mechanism none : discriminator on real vs generated batches;
+ *   dpgan    = gan + dpsgd    : the same discriminator trained with DP-SGD (only real rows clipped/noised);
+ *   pategan  = gan + pate     : Jordon et al. 2019 Alg. 1 — teachers on disjoint partitions, a student trained
+ *                               on noisy teacher votes about generated rows, the generator against the student.
+ * One training loop for all three: the mechanism only chooses the critic (critics.ts, critics-pate.ts).
+ *
+ * Encoding: numerics min-max scaled with declared (public) bounds, categoricals one-hot (encoding.ts);
+ * the generator's head applies sigmoid to numerics and softmax/Gumbel-softmax per one-hot block. Sampling
+ * draws each categorical from the generated probabilities, rounds integer columns and clips to the bounds.
+ */
+import { z } from 'zod';
+import { backendInfo } from '../compute/backend.ts';
+import type { Rng } from '../compute/rng.ts';
+import { tf } from '../compute/tf.ts';
+import type { Table } from '../data/table.ts';
+import { createOptimizer, mlpSpecs, step } from '../nn/index.ts';
+import { DenseNet, type Activation } from '../privacy/dpnet.ts';
+import { DiscriminatorCritic, type Critic, type CriticData } from './critics.ts';
+import { PateCritic } from './critics-pate.ts';
+import { GanEncoding } from './encoding.ts';
+import { parseOptions } from './options.ts';
+import type { FitOptions, FitReport, Generator, GeneratorInfo, Mechanism } from './types.ts';
+
+const int = z.number().int();
+const activation = z.enum(['relu', 'leakyRelu', 'tanh', 'elu']);
+
+export const ganOptionsSchema = z.strictObject({
+  // ---- shared ----
+  epochs: z.number().positive().default(8).describe(
+    'gan/dpgan: passes over the real rows (discriminator steps = epochs·n/batch_size). smartnoise trains 1000 epochs at batch 64 ' +
+      '(defaults.md §2.3); the default here fits ≈1 min per Adult cell on 2 cores.',
+  ),
+  batch_size: int.min(2).default(128).describe('Rows per discriminator batch (expected size under Poisson sampling). smartnoise 64, synthcity 200.'),
+  latent_dim: int.positive().default(64).describe('Latent noise width (smartnoise dpgan/pategan latent_dim=64).'),
+  generator_dims: z.array(int.positive()).default([128, 128]).describe('Hidden widths of the generator MLP.'),
+  generator_activation: activation.default('relu'),
+  generator_layer_norm: z.boolean().default(true).describe('Layer norm before each generator activation (smartnoise dpgan generator uses LayerNorm).'),
+  discriminator_dims: z
+    .array(int.positive())
+    .optional()
+    .describe('Hidden widths of the discriminator / PATE student (default [⌈2d/3⌉, ⌈d/3⌉] as smartnoise: d→2d/3→d/3→1).'),
+  discriminator_activation: activation.default('leakyRelu').describe('smartnoise: LeakyReLU(0.2).'),
+  discriminator_dropout: z.number().min(0).lt(1).default(0),
+  generator_lr: z.number().positive().default(1e-3).describe('Adam lr of the generator (synthcity lr=1e-3; smartnoise 1e-4 over 1000 epochs).'),
+  discriminator_lr: z.number().positive().default(1e-3).describe('Adam lr of the discriminator / student (synthcity 1e-3; smartnoise dpgan 4e-4).'),
+  betas: z.tuple([z.number().min(0).lt(1), z.number().min(0).lt(1)]).default([0.5, 0.999]).describe('Adam betas (synthcity (0.5, 0.999)).'),
+  loss: z.enum(['bce', 'wgan']).default('bce').describe('bce (smartnoise dpgan) or wgan with weight clipping (original PATE-GAN student).'),
+  weight_clip: z.number().positive().default(0.01).describe('WGAN weight clipping bound (original PATE-GAN ±0.01).'),
+  categorical: z.enum(['softmax', 'gumbel']).default('gumbel').describe('Head of one-hot blocks in training.'),
+  tau: z.number().positive().default(0.2).describe('Gumbel-softmax temperature (CTGAN 0.2).'),
+  numeric: z.enum(['sigmoid', 'tanh']).default('sigmoid').describe('Numeric head: sigmoid on [0,1] min-max (original PATE-GAN) or tanh on [−1,1].'),
+  discriminator_steps: int.positive().default(1).describe('Discriminator steps per generator step (gan/dpgan).'),
+  generator_steps: int.positive().default(1).describe('Generator steps per round (pategan: per outer iteration).'),
+  // ---- dpsgd ----
+  sigma: z.number().positive().optional().describe('dpsgd noise multiplier; omitted = calibrated from the target ε for the planned steps.'),
+  clip_generated: z.boolean().default(true).describe('dpsgd: clip generated rows too (Opacus semantics; balances real vs generated; not needed for privacy).'),
+  max_grad_norm: z.number().positive().default(1).describe('dpsgd per-example clipping norm C (smartnoise 1.0; a constant, never set from data).'),
+  // ---- pate ----
+  teachers: int.min(2).default(250).describe('pategan: number of teachers, each on its own disjoint partition.'),
+  lambda: z.number().positive().default(0.5).describe('pategan: Laplace noise scale is 1/λ on each vote count.'),
+  teacher: z.enum(['logreg', 'mlp']).default('logreg').describe('pategan teacher model (paper/original code: logistic regression).'),
+  teacher_dims: z.array(int.positive()).default([32]).describe('pategan: hidden widths when teacher = mlp.'),
+  teacher_steps: int.min(0).default(2).describe('pategan: teacher gradient steps per outer iteration (teachers are kept, not re-fit).'),
+  teacher_warmup: int.min(0).default(100).describe('pategan: teacher steps before the first query (no labels released, so free).'),
+  teacher_batch: int.positive().default(64).describe('pategan: real (and as many generated) rows per teacher step.'),
+  teacher_lr: z.number().positive().default(5e-3),
+  teacher_l2: z.number().min(0).default(1e-2).describe('pategan: L2 penalty of the teachers (keeps them alike, so votes agree).'),
+  student_steps: int.positive().default(5).describe('pategan: student steps per outer iteration (smartnoise student_iters=5).'),
+  query_batch: int.positive().default(64).describe('pategan: generated rows labelled by the teachers per outer iteration (smartnoise/original batch 64).'),
+  replay: int.min(0).default(20).describe('pategan: past labelled batches the student keeps training on (post-processing: costs no budget).'),
+  iterations: int.positive().default(3000).describe('pategan: cap on outer iterations (training otherwise stops when the budget is spent).'),
+  vote_threshold: z.enum(['fixed', 'median']).default('median').describe(
+    'pategan: a teacher votes real when its logit > 0 (fixed, the paper) or for the more realistic half of each query batch (median).',
+  ),
+  moments: int.positive().default(100).describe('pategan: moment orders l = 1..L of the accountant (smartnoise 100; original 20).'),
+});
+
+export type GanOptions = z.infer<typeof ganOptionsSchema>;
+
+export class GanGenerator implements Generator {
+  readonly name = 'gan';
+  readonly options: GanOptions;
+  private encoding?: GanEncoding;
+  private generator?: DenseNet;
+  private meta: Table['meta'] = {};
+
+  constructor(options: GanOptions) {
+    this.options = options;
+  }
+
+  async fit(train: Table, opts: FitOptions): Promise<FitReport> {
+    const t0 = performance.now();
+    const o = this.options;
+    const mech: Mechanism = opts.privacy.mechanism;
+    if (mech !== 'none' && mech !== 'dpsgd' && mech !== 'pate') {
+      throw new Error(`gan: privacy mechanism "${mech}" is not supported (use none, dpsgd or pate)`);
+    }
+    const dp = mech !== 'none';
+    if (train.nrows < 2) throw new Error('gan: the training table needs at least 2 rows');
+    this.dispose();
+    this.meta = train.meta;
+    const enc = GanEncoding.fit(train, { numeric: o.numeric, requirePublicSchema: dp, owner: `gan (${mech})` });
+    this.encoding = enc;
+    if (dp) opts.ledger.public('gan encoding: declared column bounds and levels (schema)');
+    const real = enc.encode(train);
+    const n = train.nrows;
+    const d = enc.d;
+    const rng = opts.rng;
+
+    const G = new DenseNet('generator', o.latent_dim, mlpSpecs(o.generator_dims, d, { activation: o.generator_activation as Activation, layerNorm: o.generator_layer_norm }), rng.fork('generator-init'));
+    this.generator = G;
+    const optG = createOptimizer({ name: 'adam', learningRate: o.generator_lr, betas: o.betas });
+    const latentRng = rng.fork('latent');
+    const headRng = rng.fork('head');
+    const headOpts = { categorical: o.categorical, tau: o.tau, rng: headRng } as const;
+    const forwardG = (rows: number) => enc.head.apply(G.apply(latent(rows, o.latent_dim, latentRng)), headOpts);
+    const data: CriticData = { real, n, d, generate: (rows) => tf.tidy(() => forwardG(rows)) };
+
+    const remaining = opts.ledger.remaining();
+    const discriminator = {
+      hidden: o.discriminator_dims ?? [Math.ceil((2 * d) / 3), Math.ceil(d / 3)],
+      activation: o.discriminator_activation as Activation,
+      dropout: o.discriminator_dropout,
+      loss: o.loss,
+      weightClip: o.weight_clip,
+      optimizer: { name: 'adam' as const, learningRate: o.discriminator_lr, betas: o.betas },
+      batchSize: Math.min(o.batch_size, mech === 'dpsgd' ? n - 1 : n),
+    };
+    let critic: Critic;
+    let rounds: number;
+    let roundsPerEpoch: number;
+    let dSteps = 1;
+    let gSteps = 1;
+    if (mech === 'pate') {
+      critic = new PateCritic(data, {
+        student: discriminator,
+        teachers: o.teachers,
+        lambda: o.lambda,
+        teacher: o.teacher,
+        teacherDims: o.teacher_dims,
+        teacherSteps: o.teacher_steps,
+        teacherWarmup: o.teacher_warmup,
+        teacherBatch: o.teacher_batch,
+        teacherLr: o.teacher_lr,
+        teacherL2: o.teacher_l2,
+        studentSteps: o.student_steps,
+        queryBatch: o.query_batch,
+        replay: o.replay,
+        moments: o.moments,
+        voteThreshold: o.vote_threshold,
+        epsilon: remaining.epsilon,
+        delta: remaining.delta,
+      }, rng.fork('critic'));
+      rounds = o.iterations;
+      roundsPerEpoch = Math.max(1, Math.ceil(rounds / 200));
+      gSteps = o.generator_steps;
+    } else {
+      const B = discriminator.batchSize;
+      roundsPerEpoch = Math.max(1, Math.round(n / B / o.discriminator_steps));
+      rounds = Math.max(1, Math.round(o.epochs * roundsPerEpoch));
+      dSteps = o.discriminator_steps;
+      gSteps = o.generator_steps;
+      const dpSettings =
+        mech === 'dpsgd'
+          ? {
+              clipNorm: o.max_grad_norm,
+              clipGenerated: o.clip_generated,
+              sigma: o.sigma,
+              plannedSteps: rounds * dSteps,
+              epsilon: remaining.epsilon,
+              delta: remaining.delta,
+              accountant: opts.privacy.accountant,
+            }
+          : undefined;
+      critic = new DiscriminatorCritic(data, discriminator, rng.fork('critic'), dpSettings);
+    }
+
+    const losses: Record<string, number[]> = {};
+    let gSum = 0;
+    let gCount = 0;
+    const record = () => {
+      for (const [k, v] of Object.entries(critic.drainLosses())) (losses[k] ??= []).push(v);
+      if (gCount > 0) (losses.generator ??= []).push(gSum / gCount);
+      gSum = 0;
+      gCount = 0;
+    };
+    let stopped = 'epochs';
+    let done = 0;
+    const B = discriminator.batchSize;
+    try {
+      outer: for (let r = 0; r < rounds; r++) {
+        for (let s = 0; s < dSteps; s++) {
+          if (!critic.update()) {
+            stopped = 'budget';
+            break outer;
+          }
+        }
+        for (let s = 0; s < gSteps; s++) {
+          const { value, grads } = tf.variableGrads(() => {
+            const score = tf.reshape(critic.score(forwardG(B)), [-1]);
+            // Non-saturating −log σ(D(G(z))) (Goodfellow et al. 2014), or −D(G(z)) for WGAN.
+            return (critic.loss === 'wgan' ? tf.neg(tf.mean(score)) : tf.mean(tf.softplus(tf.neg(score)))) as tf.Scalar;
+          }, G.variables);
+          gSum += (value.dataSync() as Float32Array)[0];
+          gCount += 1;
+          value.dispose();
+          step(optG, grads);
+        }
+        done = r + 1;
+        if (done % roundsPerEpoch === 0) {
+          record();
+          opts.progress?.(done, rounds, `${critic.constructor === PateCritic ? 'iteration' : 'step'} ${done}`);
+          await new Promise((res) => setImmediate(res));
+        }
+      }
+      if (gCount > 0) record();
+      const mechReport = critic.finish(opts.ledger);
+      const epochs = mech === 'pate' ? undefined : (done * dSteps) / Math.max(1, n / B);
+      return {
+        epochs,
+        iterations: done,
+        ...mechReport,
+        losses,
+        stopped,
+        seconds: (performance.now() - t0) / 1000,
+        backend: backendInfo()?.name ?? tf.getBackend(),
+        dimensions: { encoded: d, latent: o.latent_dim },
+      };
+    } finally {
+      critic.dispose();
+      optG.dispose();
+    }
+  }
+
+  async sample(n: number, rng: Rng): Promise<Table> {
+    const enc = this.encoding;
+    const G = this.generator;
+    if (!enc || !G) throw new Error('gan: sample() called before fit()');
+    const chunk = 4096;
+    const out = new Float32Array(n * enc.d);
+    const zRng = rng.fork('latent');
+    for (let start = 0; start < n; start += chunk) {
+      const rows = Math.min(chunk, n - start);
+      const part = tf.tidy(() => enc.head.apply(G.apply(latent(rows, this.options.latent_dim, zRng)), { categorical: 'softmax' }));
+      out.set(part.dataSync() as Float32Array, start * enc.d);
+      part.dispose();
+      await new Promise((res) => setImmediate(res));
+    }
+    return enc.decode(out, n, rng.fork('decode'), this.meta);
+  }
+
+  dispose(): void {
+    this.generator?.dispose();
+    this.generator = undefined;
+  }
+}
+
+function latent(rows: number, dim: number, rng: Rng): tf.Tensor2D {
+  const z = new Float32Array(rows * dim);
+  rng.fillNormal(z);
+  return tf.tensor2d(z, [rows, dim]);
+}
+
+const create = (name: string) => (options: Record<string, unknown>) => new GanGenerator(parseOptions(name, ganOptionsSchema, options));
+
+export const ganInfo: GeneratorInfo = {
+  name: 'gan',
+  description: 'MLP GAN for mixed tables (min-max/one-hot encoding, sigmoid + Gumbel-softmax heads); privacy via dpsgd or pate.',
+  mechanisms: ['none', 'dpsgd', 'pate'],
+  create: create('gan'),
+};
+
+export const dpganInfo: GeneratorInfo = {
+  name: 'dpgan',
+  description: 'gan + DP-SGD on the discriminator (real rows Poisson-sampled, clipped and noised; σ calibrated from ε).',
+  mechanisms: ['dpsgd'],
+  aliasOf: { base: 'gan', mechanism: 'dpsgd' },
+  create: create('dpgan'),
+};
+
+export const pateganInfo: GeneratorInfo = {
+  name: 'pategan',
+  description: 'gan + PATE (Jordon et al. 2019): teachers on disjoint partitions, student on noisy votes, data-dependent moments accountant.',
+  mechanisms: ['pate'],
+  aliasOf: { base: 'gan', mechanism: 'pate' },
+  create: create('pategan'),
+};
