@@ -67,7 +67,13 @@ const privacySchema = z.strictObject({
 export const classifierNames = ['logreg', 'gnb', 'rf', 'adaboost', 'bagging', 'gbdt'] as const;
 
 const evaluationSchema = z.strictObject({
-  classifiers: z.array(z.string()).min(1).default(['logreg']),
+  classifiers: z.array(z.string()).min(1).default(['logreg']).describe('logreg, gnb, rf, adaboost, bagging, gbdt; DP classifiers dp-logreg, dp-gnb, dp-logreg-op, optionally with a budget: dp-logreg@1.'),
+  classifier_epsilon: z
+    .union([z.literal('cell'), positive, z.array(positive).min(1)])
+    .default(1)
+    .describe(
+      'Budget ε of DP classifiers named without "@ε": a number, a list (one classifier per value, named dp-logreg@ε), or "cell" (the cell\'s ε; needs a private cell). Each DP fit has its own ledger with this budget and privacy.delta, separate from the generator\'s.',
+    ),
   settings: z.array(z.enum(['TRTR', 'TSTR', 'TSTS'])).min(1).default(['TRTR', 'TSTR']),
   scores: z.array(z.enum(['baseline', 'cv'])).min(1).default(['baseline']).describe('Holdout ("baseline") and/or repeated stratified k-fold ("cv").'),
   cv: z.strictObject({ folds: z.number().int().min(2).default(5), repeats: z.number().int().min(1).default(2) }).default({ folds: 5, repeats: 2 }),

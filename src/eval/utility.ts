@@ -12,7 +12,7 @@ import type { Rng } from '../compute/rng.ts';
 import { stratifiedSplit } from '../data/split.ts';
 import type { Table } from '../data/table.ts';
 import { checkFinite } from './align.ts';
-import { CLASSIFIER_NAMES, Preprocessor, fitOnTable, isClassifierName } from './classifiers/index.ts';
+import { CLASSIFIER_NAMES, Preprocessor, fitOnTable, isClassifierName, knownClassifiers, type ClassifierContext } from './classifiers/index.ts';
 import { DEFAULT_CV, complement, foldPlan, type CvOptions } from './cv.ts';
 import { binaryScores, type BinaryScores } from './metrics.ts';
 import type { ScoreKind, Setting, UtilityScore } from './types.ts';
@@ -38,6 +38,8 @@ export interface UtilityInput {
   /** Use at most this many synthetic rows (default: all given; see `syntheticSizes`). */
   sizes?: { synthTrain?: number; synthTest?: number };
   rng: Rng;
+  /** Budget and ledger callback for DP classifiers (`dp-logreg`, `dp-gnb`, ...). */
+  classifierContext?: ClassifierContext;
   onProgress?: (p: { setting: Setting; kind: ScoreKind; classifier: string; fold?: number; folds?: number }) => void;
 }
 
@@ -80,7 +82,7 @@ export function evaluateUtility(input: UtilityInput): UtilityScore[] {
   const { target, positive } = realTrain.meta;
   if (!target) throw new Error('utility evaluation: the real training table declares no target column');
   const classifiers = input.classifiers ?? CLASSIFIER_NAMES;
-  for (const c of classifiers) if (!isClassifierName(c)) throw new Error(`evaluation.classifiers: unknown classifier "${c}" (known: ${CLASSIFIER_NAMES.join(', ')})`);
+  for (const c of classifiers) if (!isClassifierName(c)) throw new Error(`evaluation.classifiers: unknown classifier "${c}" (known: ${knownClassifiers()})`);
   const settings = input.settings ?? SETTINGS;
   const kinds = input.kinds ?? (['baseline', 'cv'] as const);
   const cv: CvOptions = { ...DEFAULT_CV, ...input.cv };
@@ -119,17 +121,17 @@ export function evaluateUtility(input: UtilityInput): UtilityScore[] {
         const yt = test.binaryTarget();
         for (const name of classifiers) {
           input.onProgress?.({ setting, kind, classifier: name });
-          const s = fitAndScore(name, pre, y, test, yt, r);
+          const s = fitAndScore(name, pre, y, test, yt, r, input.classifierContext);
           out.push(toScore(setting, kind, name, s.scores, s.fitSeconds));
         }
-      } else out.push(...crossValidate(setting, train, test, classifiers, cv, r, input.onProgress));
+      } else out.push(...crossValidate(setting, train, test, classifiers, cv, r, input.onProgress, input.classifierContext));
     }
   }
   return out;
 }
 
-function fitAndScore(name: string, pre: Preprocessor, y: Uint8Array, test: Table, yt: Uint8Array, rng: Rng) {
-  const model = fitOnTable(name, pre, y, rng);
+function fitAndScore(name: string, pre: Preprocessor, y: Uint8Array, test: Table, yt: Uint8Array, rng: Rng, ctx?: ClassifierContext) {
+  const model = fitOnTable(name, pre, y, rng, ctx);
   const proba = model.predictProba(test);
   const scores = binaryScores(yt, proba, {
     rankable: !model.constant,
@@ -146,6 +148,7 @@ function crossValidate(
   cv: CvOptions,
   rng: Rng,
   onProgress: UtilityInput['onProgress'],
+  ctx?: ClassifierContext,
 ): UtilityScore[] {
   const y = train.binaryTarget();
   const yt = test.binaryTarget();
@@ -162,7 +165,7 @@ function crossValidate(
       const ytf = testFold.binaryTarget();
       for (const name of classifiers) {
         onProgress?.({ setting, kind: 'cv', classifier: name, fold: r * cv.folds + j + 1, folds: total });
-        const s = fitAndScore(name, pre, yf, testFold, ytf, rng.fork(`${r}/${j}`));
+        const s = fitAndScore(name, pre, yf, testFold, ytf, rng.fork(`${r}/${j}`), ctx);
         per.get(name)!.scores.push(s.scores);
         per.get(name)!.seconds.push(s.fitSeconds);
       }

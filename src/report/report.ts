@@ -6,6 +6,7 @@ import type { CellResult } from './cell.ts';
 import { labelCells } from './aggregate.ts';
 import { datasetCharts, generatorCharts, type ChartDef, type SkippedChart } from './charts/index.ts';
 import { slug } from './charts/common.ts';
+import { dpGapTable, dpLedgerTable } from './charts/dp-classifiers.ts';
 import { readExtras } from './extras.ts';
 import { attackTable, costTable, environmentTable, fidelityTables, ledgerTable, perColumnTables, utilityTable, type EnvironmentInfo, type TableModel } from './tables.ts';
 
@@ -46,6 +47,7 @@ const FAMILY_TITLE: Record<string, string> = {
   correlation: 'correlation difference',
   losses: 'training losses',
   series: 'series bands',
+  'dp-classifiers': 'DP classifiers vs ε',
 };
 
 /** Skipped charts, one row per dataset × chart family × reason, listing the generators concerned. */
@@ -84,7 +86,7 @@ export function buildReport(run: RunInfo, allCells: CellResult[]): ReportModel {
     const dcells = labelled.filter((c) => c.dataset === ds);
     const overview = datasetCharts(ds, dcells);
     skipped.push(...overview.skipped);
-    const tables = [...fidelityTables(ds, dcells), ...perColumnTables(ds, dcells), attackTable(ds, dcells)].filter((t): t is TableModel => t !== null);
+    const tables = [...fidelityTables(ds, dcells), ...perColumnTables(ds, dcells), attackTable(ds, dcells), dpGapTable(ds, dcells)].filter((t): t is TableModel => t !== null);
     const s = section(slug('dataset', ds), `Dataset ${ds}`, 2, { charts: overview.charts, tables });
     const gens = [...new Set(dcells.map((c) => c.generator))].sort();
     s.text.push(`${dcells.length} finished cells: ${gens.join(', ')}.`);
@@ -100,7 +102,8 @@ export function buildReport(run: RunInfo, allCells: CellResult[]): ReportModel {
     sections.push(s);
   }
   if (!datasets.length) sections.push(section('results', 'Results', 2, { text: ['No finished cells yet.'] }));
-  sections.push(section('ledger', 'Privacy ledger', 2, ok.length ? { tables: [ledgerTable(ok)] } : { text: ['No finished cells.'] }));
+  const dpLedgers = dpLedgerTable(ok);
+  sections.push(section('ledger', 'Privacy ledger', 2, ok.length ? { tables: [ledgerTable(ok), ...(dpLedgers ? [dpLedgers] : [])] } : { text: ['No finished cells.'] }));
   sections.push(section('cost', 'Cost', 2, ok.length ? { tables: [costTable(ok)] } : { text: ['No finished cells.'] }));
   sections.push(section('environment', 'Environment', 2, { tables: [environmentTable(run)] }));
 

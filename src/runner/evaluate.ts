@@ -3,8 +3,10 @@ import type { Rng } from '../compute/rng.ts';
 import type { Config } from '../config/schema.ts';
 import type { Table } from '../data/table.ts';
 import { runAttacks } from '../eval/attacks/index.ts';
+import { expandClassifiers } from '../eval/classifiers/index.ts';
 import { evaluateSynthetic } from '../eval/evaluate.ts';
 import type { AttackResult, MetricValue, UtilityScore } from '../eval/types.ts';
+import type { LedgerEntry } from '../privacy/ledger.ts';
 import { computeCorrelation, computeMarginals, computeSeriesBands } from '../report/extras.ts';
 import type { CellData } from './data.ts';
 
@@ -28,12 +30,29 @@ export interface Evaluation {
 export async function evaluateCell(input: EvaluateInput): Promise<Evaluation> {
   const { config, data, synthTrain, synthTest, rng } = input;
   const ev = config.evaluation;
+  // DP classifiers: bare names get their ε from evaluation.classifier_epsilon; each fit's ledger is kept.
+  const { classifiers, epsilon } = expandClassifiers(ev.classifiers, ev.classifier_epsilon, input.nominalEpsilon);
+  const dpLedgers = new Map<string, DpClassifierLedger>();
   const { utility, metrics } = evaluateSynthetic({
     realTrain: data.train,
     realTest: data.test,
     synthTrain,
     synthTest,
-    classifiers: ev.classifiers,
+    classifiers,
+    classifierContext: {
+      dp: {
+        epsilon,
+        delta: input.delta,
+        accountant: config.privacy.accountant,
+        onLedger: (name, ledger) => {
+          const e = dpLedgers.get(name);
+          if (e) {
+            e.fits++;
+            e.maxSpent = Math.max(e.maxSpent, ledger.spent.epsilon);
+          } else dpLedgers.set(name, { classifier: name, fits: 1, budget: ledger.budget, maxSpent: ledger.spent.epsilon, entries: ledger.entries });
+        },
+      },
+    },
     settings: ev.settings,
     kinds: ev.scores,
     cv: ev.cv,
@@ -53,7 +72,19 @@ export async function evaluateCell(input: EvaluateInput): Promise<Evaluation> {
       options: { delta: input.nominalEpsilon === null ? 0 : input.delta },
     });
   }
-  return { utility, metrics, attacks, extras: chartExtras(data, synthTrain) };
+  const extras = chartExtras(data, synthTrain);
+  if (dpLedgers.size) extras.dpClassifiers = [...dpLedgers.values()];
+  return { utility, metrics, attacks, extras };
+}
+
+/** The ledgers of a DP classifier's fits in one cell (one per holdout fit or CV fold): the first fit's entries. */
+export interface DpClassifierLedger {
+  classifier: string;
+  fits: number;
+  budget: { epsilon: number; delta: number };
+  /** Largest ε spent by any of the fits (each is within its own budget). */
+  maxSpent: number;
+  entries: LedgerEntry[];
 }
 
 /** Aggregates for the report's comparison charts (marginals, correlations, series bands). */

@@ -2,6 +2,7 @@
 import type { LabelledCell } from '../aggregate.ts';
 import type { ChartSet } from './common.ts';
 import { costChart } from './cost.ts';
+import { dpClassifierCharts } from './dp-classifiers.ts';
 import { correlationChart, marginalsChart } from './fidelity.ts';
 import { attackVsEpsilon, auditChart, riskUtilityMap } from './privacy.ts';
 import { lossChart, seriesChart } from './training.ts';
@@ -21,6 +22,7 @@ export function datasetCharts(dataset: string, cells: LabelledCell[]): ChartSet 
     settingBars(dataset, cells),
     auditChart(dataset, cells),
     costChart(dataset, cells),
+    dpClassifierCharts(dataset, cells),
   ]);
 }
 
