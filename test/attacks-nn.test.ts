@@ -131,17 +131,21 @@ describe('exact nearest neighbours', () => {
     }
   });
 
-  it('routes far queries to the k-d tree and near ones to the trie (L2)', () => {
+  it('answers far queries with the k-d tree and near ones with the trie (L2), exactly either way', () => {
     const rng = new Rng(13);
     const ref = mixed(600, rng, 4, 3);
-    const far = mixed(200, rng, 4, 3);
-    for (const c of far.columns) if (c.kind === 'numeric') for (let i = 0; i < c.values.length; i++) c.values[i] = 1000 + c.values[i];
+    const far = mixed(300, rng, 4, 3);
+    for (const c of far.columns) if (c.kind === 'numeric') for (let i = 0; i < c.values.length; i++) c.values[i] = 1000 * rng.uniform() + c.values[i];
+    const near = mixed(300, rng, 4, 3);
     const space = MixedSpace.fit(ref, 'l2');
-    const index = new NeighbourIndex(space, space.encode(ref));
-    const r = nearest(space, space.encode(Table.concat([far, ref.take(Int32Array.from({ length: 200 }, (_, i) => i))])), index);
-    expect(index.routed.kd).toBeGreaterThan(150);
-    expect(index.routed.trie).toBeGreaterThan(150);
-    expect(r.dist.slice(200).every((d) => d === 0)).toBe(true); // reference rows find themselves
+    for (const [q, expectKd] of [[far, true], [near, false]] as const) {
+      const index = new NeighbourIndex(space, space.encode(ref));
+      const r = nearest(space, space.encode(q), index);
+      const chosen = expectKd ? index.routed.kd : index.routed.trie;
+      expect(chosen).toBe(300); // probes answer with both, the rest with the cheaper one
+      const slow = bruteNearest(space, q, ref);
+      for (let i = 0; i < q.nrows; i++) expect(r.dist[i]).toBeCloseTo(slow[i], 10);
+    }
   });
 
   it('is exact on Adult rows (sampled check against brute force)', () => {

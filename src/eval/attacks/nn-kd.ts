@@ -44,6 +44,8 @@ export class KdIndex {
   private readonly box: Float64Array;
   private readonly pure: Int32Array;
   // Per-query scratch.
+  /** Work done by searches so far (node bounds + rows scanned), for choosing between indexes. */
+  work = 0;
   private best = Infinity;
   private bestPos = -1;
   private skipRow = -1;
@@ -268,6 +270,7 @@ export class KdIndex {
 
   /** Lower bound of the raw distance from the query to any row of a node (stops once past the best). */
   private bound(node: number): number {
+    this.work++;
     const { p, c } = this;
     let s = 0;
     const po = node * c;
@@ -316,6 +319,7 @@ export class KdIndex {
   }
 
   private scanBucket(s: number, e: number): void {
+    this.work += e - s;
     const { p, c, w } = this;
     const num = this.num;
     const cat = this.cat;

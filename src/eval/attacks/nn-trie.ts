@@ -37,6 +37,8 @@ export class TrieIndex {
   private readonly kSplit: Float64Array;
   private readonly kBox: Float64Array;
   // Per-query scratch.
+  /** Work done by searches so far (node bounds + rows scanned), for choosing between indexes. */
+  work = 0;
   private best = Infinity;
   private bestPos = -1;
   private skipRow = -1;
@@ -252,6 +254,7 @@ export class TrieIndex {
   }
 
   private walk(node: number, depth: number, acc: number): void {
+    this.work++;
     if (depth === this.c) {
       this.kdSearch(this.tKd[node], acc);
       return;
@@ -295,6 +298,7 @@ export class TrieIndex {
   }
 
   private boxBound(node: number): number {
+    this.work++;
     const p = this.p;
     const o = node * 2 * p;
     let s = 0;
@@ -309,6 +313,7 @@ export class TrieIndex {
   }
 
   private scanBucket(s: number, e: number, acc: number): void {
+    this.work += e - s;
     const { p } = this;
     const num = this.num;
     const qn = this.qNum;

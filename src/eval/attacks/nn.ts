@@ -7,11 +7,13 @@
  *   dominate the distance, as for rows that look like real records (Adult 32k × 32k leave-one-out < 1 s);
  * - nn-kd.ts, a mixed k-d tree whose widest-side splits cut numerics first when they dominate, as for
  *   rows far from the data (uniform noise over declared bounds in standardized L2: 10× faster than the trie).
- * Each query is routed by its starting bound (the distance to the previous query's neighbour, queries
- * being visited in lexicographic order): to the k-d tree when the numeric part alone outweighs eight
- * categorical mismatches, else to the trie. Both return the exact nearest distance, so routing changes
- * speed only. Measured on Adult, 16k queries × 16k rows, CPU s (trie only / k-d only / routed): real rows
- * L2 0.18 / 1.1 / 0.27; uniform rows L2 7.5 / 0.7 / 0.8; uniform rows Gower 2.1 / 7.7 / 1.8.
+ * Which one answers is learned as queries arrive (visited in lexicographic order, each seeded with the
+ * previous query's neighbour): the first 24 queries of every block of 1024 are answered by both, and the
+ * rest of the block goes to the one that did less work (node bounds + rows scanned, weighted by their
+ * measured cost) on them. Both return
+ * the exact nearest distance, so the choice changes speed only. Measured on Adult, 6k-16k rows, CPU s
+ * (trie / k-d tree): real → real L2 16k 0.18 / 1.1; uniform → real L2 16k 7.5 / 0.7; real → uniform L2 6k
+ * 2.5 / 0.2; uniform → real Gower 16k 2.1 / 7.7 — no single index wins everywhere.
  * (A plain scan with partial-distance elimination measured ~45 ns per pair on the 2-core CI machine,
  * ≈ 12 s per 16k × 16k.)
  */
@@ -31,12 +33,20 @@ export interface NearestOptions {
   excludeSelf?: boolean;
 }
 
+/** Queries answered by both indexes at the start of every block of PROBE_EVERY queries. */
+const PROBE = 24;
+const PROBE_EVERY = 1024;
+/** A k-d work unit (a node bound over every column, or a row) costs ~4 trie units (measured: 65-90 vs 16-43 ns). */
+const KD_WORK_COST = 4;
+
 export class NeighbourIndex {
   readonly n: number;
   private trie?: TrieIndex;
   private kd?: KdIndex;
   private last = -1;
-  /** Queries routed to each index (for the perf script). */
+  private useKd = false;
+  private searches = 0;
+  /** Queries answered by each index (probes count for both). */
   readonly routed = { trie: 0, kd: 0 };
 
   constructor(
@@ -48,31 +58,25 @@ export class NeighbourIndex {
 
   /** Raw distance from query row i to its nearest reference row (seeded by reference row `seedRow`). */
   search(query: EncodedRows, i: number, seedRow: number, skipRow = -1): number {
-    let useKd = false;
-    if (seedRow >= 0 && seedRow !== skipRow) {
-      const { p, c } = query;
-      const w = this.space.mismatch;
-      let cat = 0;
-      let num = 0;
-      for (let k = 0; k < c; k++) if (query.cat[i * c + k] !== this.ref.cat[seedRow * c + k]) cat += w;
-      for (let k = 0; k < p; k++) {
-        const d = query.num[i * p + k] - this.ref.num[seedRow * p + k];
-        num += this.space.kind === 'gower' ? Math.abs(d) : d * d;
-      }
-      useKd = num > 8 * w; // the numeric part alone outweighs 8 mismatches (tuned on Adult: real, independent-marginal and uniform rows)
-    }
-    let raw: number;
-    if (useKd) {
-      this.kd ??= new KdIndex(this.space, this.ref);
-      raw = this.kd.search(query, i, seedRow, skipRow);
-      this.last = this.kd.lastRow;
-      this.routed.kd++;
-    } else {
+    const k = this.searches++ % PROBE_EVERY;
+    if (k < PROBE) {
+      // Probe: answer with both indexes, keep a tally of their work, and follow the cheaper one.
       this.trie ??= new TrieIndex(this.space, this.ref);
-      raw = this.trie.search(query, i, seedRow, skipRow);
+      this.kd ??= new KdIndex(this.space, this.ref);
+      if (k === 0) this.trie.work = this.kd.work = 0;
+      const a = this.trie.search(query, i, seedRow, skipRow);
+      this.kd.search(query, i, seedRow, skipRow);
       this.last = this.trie.lastRow;
       this.routed.trie++;
+      this.routed.kd++;
+      if (k === PROBE - 1) this.useKd = KD_WORK_COST * this.kd.work < this.trie.work;
+      return a;
     }
+    const index = this.useKd ? this.kd! : this.trie!;
+    const raw = index.search(query, i, seedRow, skipRow);
+    this.last = index.lastRow;
+    if (this.useKd) this.routed.kd++;
+    else this.routed.trie++;
     return raw;
   }
 
