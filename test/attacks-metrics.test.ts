@@ -17,6 +17,7 @@ describe('DCR share on a hand-checked example', () => {
       const [r] = runAttacks({ train, holdout, synthetic, attacks: ['dcr-share'], nominalEpsilon: null, rng: new Rng(0), options: { distance } });
       expect(r.value).toBeCloseTo(2.5 / 5, 12);
       expect(r.exactCopyShare).toBeCloseTo(2 / 5, 12);
+      expect(r.distinctNearest).toEqual({ train: 3, holdout: 3 }); // train {0, 10, 30}, holdout {5, 20, 30}
       expect(r.auc).toBeNull();
       expect(r.reason).toMatch(/closest-distance/);
     }

@@ -8,7 +8,10 @@
  * It classifies synthetic records, not candidate records, so the membership fields (AUC, TPR, advantage,
  * ε) are null; the closest-distance attack turns the same distances into a membership classifier.
  * Extras: a 95% normal-approximation interval of the share, the share of synthetic rows that are exact
- * copies of a training row, and median DCRs to each side.
+ * copies of a training row, median DCRs to each side, and how many distinct real records are somebody's
+ * nearest. When synthetic rows lie far from the data (e.g. uniform noise) a handful of outlying real
+ * records are the nearest for thousands of synthetic rows, the share then hinges on which side those few
+ * fell — the interval, which assumes independent rows, understates that; `distinctNearest` shows it.
  */
 import type { AttackResult } from '../types.ts';
 import type { AttackContext } from './context.ts';
@@ -16,8 +19,10 @@ import { elapsed } from './result.ts';
 
 export function dcrShare(ctx: AttackContext): AttackResult {
   const t0 = performance.now();
-  const dT = ctx.nearest('synthetic', 'members').dist;
-  const dH = ctx.nearest('synthetic', 'nonMembers').dist;
+  const nT = ctx.nearest('synthetic', 'members');
+  const nH = ctx.nearest('synthetic', 'nonMembers');
+  const dT = nT.dist;
+  const dH = nH.dist;
   const n = dT.length;
   let closer = 0;
   let copies = 0;
@@ -42,6 +47,7 @@ export function dcrShare(ctx: AttackContext): AttackResult {
     exactCopyShare: copies / n,
     dcrTrainMedian: median(dT),
     dcrHoldoutMedian: median(dH),
+    distinctNearest: { train: new Set(nT.index).size, holdout: new Set(nH.index).size },
     distance: ctx.distance,
     synthetic: n,
     members: ctx.members.nrows,
