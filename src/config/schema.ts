@@ -78,9 +78,17 @@ const evaluationSchema = z.strictObject({
   scores: z.array(z.enum(['baseline', 'cv'])).min(1).default(['baseline']).describe('Holdout ("baseline") and/or repeated stratified k-fold ("cv").'),
   cv: z.strictObject({ folds: z.number().int().min(2).default(5), repeats: z.number().int().min(1).default(2) }).default({ folds: 5, repeats: 2 }),
   metrics: z.array(z.string()).default(['accuracy', 'auc', 'f1', 'recall']),
-  attacks: z.array(z.string()).default([]),
+  attacks: z.array(z.enum(['dcr-share', 'closest-distance', 'domias', 'tcap'])).default([]).describe('Privacy attacks run on each cell (on a real holdout the generator never sees).'),
+  attack_options: z
+    .strictObject({
+      distance: z.enum(['gower', 'l2']).default('gower').describe('Record distance for DCR and closest-distance (same for all attacks of a run).'),
+      members: z.number().int().positive().optional().describe('Members and non-members attacked (default: the holdout size).'),
+      tcap: z.strictObject({ keys: z.array(z.string()).min(1).optional(), target: z.string().optional(), bins: z.number().int().min(2).optional() }).optional(),
+      domias: z.strictObject({ pca_dims: z.number().int().positive().optional(), bandwidth: z.enum(['scott', 'silverman']).optional(), max_targets: z.number().int().positive().optional() }).optional(),
+    })
+    .optional(),
   synthetic_rows: z.number().int().positive().optional().describe('Synthetic training rows (default: as many as real train).'),
-  holdout_fraction: z.number().gt(0).lt(1).default(0.2).describe('Share of the real train kept out of training as the attack holdout (only when attacks run).'),
+  holdout_fraction: z.number().gt(0).lt(1).default(0.5).describe('Share of the real train kept out of training as the attack holdout (only when attacks run). 0.5 gives equal halves, which the DCR share (0.5 = no memorisation) assumes.'),
 });
 
 const reportSchema = z.strictObject({

@@ -69,7 +69,17 @@ export async function evaluateCell(input: EvaluateInput): Promise<Evaluation> {
       attacks: ev.attacks,
       nominalEpsilon: input.nominalEpsilon,
       rng: rng.fork('attacks'),
-      options: { delta: input.nominalEpsilon === null ? 0 : input.delta },
+      options: {
+        delta: input.nominalEpsilon === null ? 0 : input.delta,
+        distance: ev.attack_options?.distance,
+        members: ev.attack_options?.members,
+        tcap: ev.attack_options?.tcap,
+        domias: ev.attack_options?.domias && {
+          pcaDims: ev.attack_options.domias.pca_dims,
+          bandwidth: ev.attack_options.domias.bandwidth,
+          maxTargets: ev.attack_options.domias.max_targets,
+        },
+      },
     });
   }
   const extras = chartExtras(data, synthTrain);
