@@ -47,6 +47,23 @@ export interface PateOptions {
   moments: number;
   /** 'fixed': vote real when the teacher's logit > 0; 'median': for the more realistic half of each query batch. */
   voteThreshold: 'fixed' | 'median';
+  /**
+   * Share of each teacher step's "fake" rows drawn from the public reference distribution instead of the
+   * generator (0 = the paper). Teachers then score realism against a fixed backdrop as well as against
+   * the current generator.
+   */
+  referenceShare?: number;
+  /**
+   * 'raw': teachers see the encoded row; 'target': the row crossed with the target's one-hot (one
+   * logistic model per class — the teachers then judge each class's rows separately).
+   */
+  teacherFeatures?: 'raw' | 'target';
+  /** Offsets of numeric columns: with `teacherSquares` the teachers also see their squares (a linear model
+   * can then score "value near the typical range", not only "larger/smaller"). */
+  numericOffsets?: number[];
+  teacherSquares?: boolean;
+  /** Candidate multiplier for student-screened queries (1 = query the generator's rows as drawn). */
+  queryScreen?: number;
   epsilon: number;
   delta: number;
 }
@@ -66,6 +83,8 @@ export class PateCritic implements Critic {
   private readonly buffer: { x: Float32Array; y: Float32Array }[] = [];
   private sums = { teacher: 0, student: 0, real: 0, tCount: 0, sCount: 0, qCount: 0 };
   iterations = 0;
+  /** Noisy labels of the last released query batch. */
+  lastLabels: Uint8Array = new Uint8Array(0);
   studentSteps = 0;
   teacherSteps = 0;
 
@@ -77,11 +96,15 @@ export class PateCritic implements Critic {
     if (o.teachers > data.n) throw new RangeError(`pategan: ${o.teachers} teachers need at least as many training rows (have ${data.n})`);
     if (!(o.delta > 0)) throw new RangeError('pategan: δ must be positive for the moments accountant');
     this.partitions = partition(data.n, o.teachers, rng.fork('partition'));
+    if (o.teacherFeatures === 'target' && !data.targetSpan) throw new RangeError('pategan: teacher_features "target" needs a target column');
+    if ((o.referenceShare ?? 0) > 0 && !data.reference) throw new RangeError('pategan: reference_share needs a reference distribution');
+    const base = data.d + (o.teacherSquares ? (o.numericOffsets?.length ?? 0) : 0);
+    const inputDim = o.teacherFeatures === 'target' ? base * data.targetSpan!.width : base;
     this.teachers = new Ensemble(
       'teachers',
       {
         members: o.teachers,
-        inputDim: data.d,
+        inputDim,
         hidden: o.teacher === 'logreg' ? [] : o.teacherDims,
         outputDim: 1,
         activation: 'relu',
@@ -99,6 +122,28 @@ export class PateCritic implements Critic {
 
   score(x: tf.Tensor2D): tf.Tensor2D {
     return this.net.apply(x);
+  }
+
+  /** What the teachers see of a row: the row itself, or the row crossed with the target's one-hot. */
+  private teacherInput<T extends tf.Tensor2D | tf.Tensor3D>(x: T): T {
+    const span = this.data.targetSpan;
+    const target = this.o.teacherFeatures === 'target' && span;
+    const squares = this.o.teacherSquares && (this.o.numericOffsets?.length ?? 0) > 0;
+    if (!target && !squares) return x;
+    const d = this.data.d;
+    let x2 = (x.rank === 3 ? tf.reshape(x, [-1, d]) : x) as tf.Tensor2D;
+    const t = target ? tf.slice(x2, [0, span.offset], [-1, span.width]) : undefined;
+    if (squares) {
+      const num = tf.gather(x2, tf.tensor1d(Int32Array.from(this.o.numericOffsets!), 'int32'), 1);
+      x2 = tf.concat([x2, tf.square(num)], 1) as tf.Tensor2D;
+    }
+    let out = x2;
+    if (t) {
+      const parts: tf.Tensor2D[] = [];
+      for (let c = 0; c < t.shape[1]; c++) parts.push(tf.mul(x2, tf.slice(t, [0, c], [-1, 1])) as tf.Tensor2D);
+      out = tf.concat(parts, 1) as tf.Tensor2D;
+    }
+    return (x.rank === 3 ? tf.reshape(out, [x.shape[0], x.shape[1], out.shape[1]]) : out) as T;
   }
 
   /** One teacher step: teacher i sees `teacherBatch` rows of its own partition and a shared generated batch. */
@@ -129,10 +174,13 @@ export class PateCritic implements Critic {
       }
       xr = tf.tensor3d(X, [k, m, d]);
     }
-    const fake = this.data.generate(m);
+    const nRef = Math.round(m * (this.o.referenceShare ?? 0));
+    const parts = [...(m - nRef > 0 ? [this.data.generate(m - nRef)] : []), ...(nRef > 0 ? [this.data.reference!(nRef)] : [])];
+    const fake = parts.length === 1 ? parts[0] : (tf.concat(parts, 0) as tf.Tensor2D);
+    if (parts.length > 1) tf.dispose(parts);
     const { value, grads } = tf.variableGrads(() => {
-      const lr = this.teachers.apply(xr);
-      const lf = this.teachers.applyShared(fake);
+      const lr = this.teachers.apply(this.teacherInput(xr));
+      const lf = this.teachers.applyShared(this.teacherInput(fake));
       // Σ over teachers of each teacher's mean loss: teacher i's gradient depends on its rows only.
       const lossReal = tf.sum(tf.softplus(tf.neg(lr)));
       const lossFake = tf.sum(tf.softplus(lf));
@@ -154,7 +202,7 @@ export class PateCritic implements Critic {
   votes(x: tf.Tensor2D): Int32Array {
     const median = this.o.voteThreshold === 'median';
     const counts = tf.tidy(() => {
-      const logits = tf.squeeze(this.teachers.applyShared(x), [2]) as tf.Tensor2D; // [k, m]
+      const logits = tf.squeeze(this.teachers.applyShared(this.teacherInput(x)), [2]) as tf.Tensor2D; // [k, m]
       let thr: tf.Tensor = tf.scalar(0);
       if (median) {
         const m = logits.shape[1];
@@ -174,7 +222,7 @@ export class PateCritic implements Critic {
     for (let s = 0; s < this.o.teacherSteps; s++) tLoss += this.trainTeachers();
     // Queries: generated rows labelled by the teachers; accounted in full before any label is drawn.
     const B = this.o.queryBatch;
-    const q = this.data.generate(B);
+    const q = this.queries(B);
     const votes = this.votes(q);
     const trial = this.accountant.clone();
     for (let i = 0; i < B; i++) trial.addGap(Math.abs(2 * votes[i] - this.o.teachers));
@@ -183,6 +231,7 @@ export class PateCritic implements Critic {
       return false;
     }
     const labels = noisyTeacherLabels(votes, this.o.teachers, this.o.lambda, this.rng.fork(`labels-${this.iterations}`), this.accountant);
+    this.lastLabels = labels;
     const xq = q.dataSync() as Float32Array;
     q.dispose();
     let nReal = 0;
@@ -199,6 +248,24 @@ export class PateCritic implements Critic {
     this.sums.real += nReal / B;
     this.sums.qCount++;
     return true;
+  }
+
+  /**
+   * The rows to query. With screening (c > 1) the generator draws c·B candidates and the student — already a
+   * DP release, so this is post-processing — keeps the B/2 it finds most real and the B/2 most fake: rows far
+   * from its decision boundary, where the teachers are likely to agree (cheap queries), on both sides of it.
+   */
+  private queries(B: number): tf.Tensor2D {
+    const c = this.o.queryScreen ?? 1;
+    if (c <= 1 || this.iterations === 0) return this.data.generate(B);
+    const cand = this.data.generate(B * c);
+    const s = tf.tidy(() => tf.reshape(this.net.apply(cand), [-1]).dataSync() as Float32Array);
+    const order = Array.from(s.keys()).sort((a, b) => s[a] - s[b]);
+    const half = Math.floor(B / 2);
+    const pick = [...order.slice(0, B - half), ...order.slice(order.length - half)];
+    const out = tf.gather(cand, tf.tensor1d(Int32Array.from(pick), 'int32')) as tf.Tensor2D;
+    cand.dispose();
+    return out;
   }
 
   /** Student step on a minibatch of labelled generated rows from the replay buffer (never real rows). */

@@ -39,6 +39,14 @@ export interface CriticData {
    * depend on row idx[i] only, so DP-SGD's per-example clipping still covers everything a row contributes.
    */
   gather?(idx: ArrayLike<number>): tf.Tensor2D;
+  /**
+   * Optional: rows drawn from a public, data-independent reference distribution over the encoded domain
+   * (e.g. uniform levels and values within the declared bounds). PATE teachers may mix them into their
+   * "fake" class; they reveal nothing about the real rows.
+   */
+  reference?(rows: number): tf.Tensor2D;
+  /** Optional: offset and width of the target column's one-hot block in the encoded row. */
+  targetSpan?: { offset: number; width: number };
 }
 
 export interface Critic {
@@ -150,6 +158,7 @@ export class DiscriminatorCritic implements Critic {
     if (this.dp && !this.dp.budget.canStep()) return false;
     const B = this.o.batchSize;
     const idx = this.dp ? this.dp.sgd.sampleBatch(this.rng) : this.nextPlainBatch();
+    this.lastBatch = Int32Array.from(idx);
     const real = this.data.gather ? this.data.gather(idx) : gatherRows(this.data.real, this.data.d, idx);
     const fake = this.data.generate(B);
     const nReal = idx.length;

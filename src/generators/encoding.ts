@@ -76,6 +76,34 @@ export class GanEncoding {
     return new GanEncoding(featurizer, o.numeric, bounds);
   }
 
+  /** Offsets of the numeric columns in the encoded row. */
+  numericColumns(): number[] {
+    return Array.from(this.numericOffsets);
+  }
+
+  /** The target column's one-hot block, if the table declares a categorical target. */
+  targetSpan(target: string | undefined): { offset: number; width: number } | undefined {
+    const p = this.featurizer.parts.find((q) => q.name === target);
+    return p && p.kind === 'categorical' ? { offset: p.offset, width: p.levels.length } : undefined;
+  }
+
+  /**
+   * Rows from the public reference distribution: every numeric uniform over its (declared) range, every
+   * categorical a uniformly drawn level. Uses no data.
+   */
+  uniformRows(rows: number, rng: Rng): Float32Array {
+    const d = this.d;
+    const X = new Float32Array(rows * d);
+    const lo = this.numeric === 'tanh' ? -1 : 0;
+    for (let i = 0; i < rows; i++) {
+      for (const s of this.head.spans) {
+        if (s.kind === 'numeric') X[i * d + s.offset] = lo + (1 - lo) * rng.uniform();
+        else X[i * d + s.offset + rng.int(s.width)] = 1;
+      }
+    }
+    return X;
+  }
+
   /** Rows → row-major [rows, d] Float32Array; numerics clipped into the head's range. */
   encode(t: Table): Float32Array {
     const M = this.featurizer.transform(t);

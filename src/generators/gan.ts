@@ -52,6 +52,9 @@ export const ganOptionsSchema = z.strictObject({
   tau: z.number().positive().default(0.2).describe('Gumbel-softmax temperature (CTGAN 0.2).'),
   numeric: z.enum(['sigmoid', 'tanh']).default('sigmoid').describe('Numeric head: sigmoid on [0,1] min-max (original PATE-GAN) or tanh on [−1,1].'),
   discriminator_steps: int.positive().default(1).describe('Discriminator steps per generator step (gan/dpgan).'),
+  generator_ema: z.number().min(0).lt(1).default(0.99).describe(
+    'Exponential moving average of the generator weights used for sampling (0 = last iterate); damps GAN oscillation.',
+  ),
   generator_steps: int.positive().default(1).describe('Generator steps per round (pategan: per outer iteration).'),
   // ---- dpsgd ----
   sigma: z.number().positive().optional().describe('dpsgd noise multiplier; omitted = calibrated from the target ε for the planned steps.'),
@@ -73,6 +76,16 @@ export const ganOptionsSchema = z.strictObject({
   iterations: int.positive().default(3000).describe('pategan: cap on outer iterations (training otherwise stops when the budget is spent).'),
   vote_threshold: z.enum(['fixed', 'median']).default('median').describe(
     'pategan: a teacher votes real when its logit > 0 (fixed, the paper) or for the more realistic half of each query batch (median).',
+  ),
+  reference_share: z.number().min(0).max(1).default(0).describe(
+    'pategan: share of the teachers\' "fake" rows drawn from the public uniform reference instead of the generator (0 = the paper).',
+  ),
+  teacher_features: z.enum(['raw', 'target']).default('raw').describe(
+    'pategan: teachers see the encoded row (raw) or the row crossed with the target one-hot (one model per class).',
+  ),
+  teacher_squares: z.boolean().default(false).describe('pategan: teachers also see the squares of numeric columns (a linear teacher can then score a typical range).'),
+  query_screen: int.positive().default(1).describe(
+    'pategan: draw this many candidates per query and let the student (post-processing) keep those furthest from its boundary, half per side (1 = off).',
   ),
   moments: int.positive().default(100).describe('pategan: moment orders l = 1..L of the accountant (smartnoise 100; original 20).'),
 });
@@ -116,7 +129,15 @@ export class GanGenerator implements Generator {
     const headRng = rng.fork('head');
     const headOpts = { categorical: o.categorical, tau: o.tau, rng: headRng } as const;
     const forwardG = (rows: number) => enc.head.apply(G.apply(latent(rows, o.latent_dim, latentRng)), headOpts);
-    const data: CriticData = { real, n, d, generate: (rows) => tf.tidy(() => forwardG(rows)) };
+    const refRng = rng.fork('reference');
+    const data: CriticData = {
+      real,
+      n,
+      d,
+      generate: (rows) => tf.tidy(() => forwardG(rows)),
+      reference: (rows) => tf.tensor2d(enc.uniformRows(rows, refRng), [rows, d]),
+      targetSpan: enc.targetSpan(train.meta.target),
+    };
 
     const remaining = opts.ledger.remaining();
     const discriminator = {
@@ -150,6 +171,11 @@ export class GanGenerator implements Generator {
         replay: o.replay,
         moments: o.moments,
         voteThreshold: o.vote_threshold,
+        referenceShare: o.reference_share,
+        teacherFeatures: o.teacher_features,
+        queryScreen: o.query_screen,
+        teacherSquares: o.teacher_squares,
+        numericOffsets: enc.numericColumns(),
         epsilon: remaining.epsilon,
         delta: remaining.delta,
       }, rng.fork('critic'));
@@ -177,6 +203,15 @@ export class GanGenerator implements Generator {
       critic = new DiscriminatorCritic(data, discriminator, rng.fork('critic'), dpSettings);
     }
 
+    // Shadow weights (EMA) for sampling: the last iterate of a GAN oscillates; its average does much less.
+    const ema = o.generator_ema > 0 ? G.variables.map((v) => tf.variable(v.clone(), false)) : [];
+    const updateEma = () => {
+      ema.forEach((e, i) => {
+        const next = tf.tidy(() => tf.add(tf.mul(e, o.generator_ema), tf.mul(G.variables[i], 1 - o.generator_ema)));
+        e.assign(next);
+        next.dispose();
+      });
+    };
     const losses: Record<string, number[]> = {};
     let gSum = 0;
     let gCount = 0;
@@ -207,6 +242,7 @@ export class GanGenerator implements Generator {
           gCount += 1;
           value.dispose();
           step(optG, grads);
+          updateEma();
         }
         done = r + 1;
         if (done % roundsPerEpoch === 0) {
@@ -229,6 +265,8 @@ export class GanGenerator implements Generator {
         dimensions: { encoded: d, latent: o.latent_dim },
       };
     } finally {
+      ema.forEach((e, i) => G.variables[i].assign(e));
+      tf.dispose(ema);
       critic.dispose();
       optG.dispose();
     }
