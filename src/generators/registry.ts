@@ -5,13 +5,14 @@
 import { identityInfo } from './baselines/identity.ts';
 import { independentInfo } from './baselines/independent.ts';
 import { uniformInfo } from './baselines/uniform.ts';
+import { kanonInfo } from './baselines/kanon.ts';
 import { ctganInfo, dpctganInfo, patectganInfo } from './ctgan.ts';
 import { dpTvaeInfo, tvaeInfo } from './tvae.ts';
-import { kanonInfo } from './baselines/kanon.ts';
+import { dpganInfo, ganInfo, pateganInfo } from './gan.ts';
 import { dpInnInfo, innInfo } from './inn.ts';
 import type { Generator, GeneratorInfo, Mechanism } from './types.ts';
 
-const generators: GeneratorInfo[] = [identityInfo, uniformInfo, independentInfo, kanonInfo, innInfo, dpInnInfo, ctganInfo, dpctganInfo, patectganInfo, tvaeInfo, dpTvaeInfo];
+const generators: GeneratorInfo[] = [identityInfo, uniformInfo, independentInfo, kanonInfo, innInfo, dpInnInfo, ganInfo, dpganInfo, pateganInfo, ctganInfo, dpctganInfo, patectganInfo, tvaeInfo, dpTvaeInfo];
 
 export function registerGenerator(info: GeneratorInfo): void {
   if (generators.some((g) => g.name === info.name)) throw new Error(`generator "${info.name}" is already registered`);
