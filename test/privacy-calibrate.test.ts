@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dpsgdEpsilon } from '../src/privacy/accountant.ts';
 import { DpsgdBudget, PrivacyOdometer } from '../src/privacy/budget.ts';
-import { CalibrationError, calibrateSigma, epsilonFloor, maxSteps } from '../src/privacy/calibrate.ts';
+import { CalibrationError, calibrateSigma, epsilonFloor, MIN_SIGMA, maxSteps } from '../src/privacy/calibrate.ts';
 import { Ledger } from '../src/privacy/ledger.ts';
 
 describe('calibration', () => {
@@ -50,6 +50,48 @@ describe('calibration', () => {
     // PLD has no such floor
     const r = calibrateSigma({ q: 0.01, steps: 100, epsilon: 0.1, delta: 1e-5, accountant: 'pld' });
     expect(r.epsilon).toBeLessThanOrEqual(0.1);
+  });
+
+  it('large targets (PLD): ε = 1000 round-trips to a finite ε ≤ 1000 at a sane σ, not σ → 0', () => {
+    const q = 0.0079;
+    const steps = 3810;
+    const r = calibrateSigma({ q, steps, epsilon: 1000, delta: 1e-5, accountant: 'pld' });
+    const back = dpsgdEpsilon({ q, sigma: r.sigma, steps, delta: 1e-5 }).epsilon;
+    expect(Number.isFinite(back)).toBe(true);
+    expect(back).toBeLessThanOrEqual(1000);
+    expect(back).toBeGreaterThan(999);
+    expect(r.epsilon).toBe(back);
+    // ~ (number of times sampled at δ) × (loss of one sampled step ≈ 1/2σ² + log q): σ ≈ 0.15
+    expect(r.sigma).toBeGreaterThan(0.1);
+    expect(r.sigma).toBeLessThan(0.2);
+    expect(r.atFloor).toBeUndefined();
+    expect(dpsgdEpsilon({ q, sigma: r.sigma * 0.99, steps, delta: 1e-5 }).epsilon).toBeGreaterThan(1000);
+    // the noise multiplier that used to come back (≈1e-12) spends ε = ∞, not 0
+    expect(dpsgdEpsilon({ q, sigma: 1e-12, steps, delta: 1e-5 }).epsilon).toBe(Infinity);
+  });
+
+  it('a target that even σ = MIN_SIGMA meets returns that σ, flagged, with its finite ε', () => {
+    // one plain Gaussian step at σ = 1e-3 has ε ≈ 1/(2σ²) + 4.3/σ ≈ 5.04e5 at δ = 1e-5
+    const r = calibrateSigma({ q: 1, steps: 1, epsilon: 1e6, delta: 1e-5, accountant: 'pld' });
+    expect(r.sigma).toBe(MIN_SIGMA);
+    expect(r.atFloor).toBe(true);
+    expect(Number.isFinite(r.epsilon)).toBe(true);
+    expect(r.epsilon).toBeLessThanOrEqual(1e6);
+    expect(r.epsilon).toBeGreaterThan(5e5);
+    const rdp = calibrateSigma({ q: 0.01, steps: 100, epsilon: 1e9, delta: 1e-5, accountant: 'rdp' });
+    expect(rdp.sigma).toBe(MIN_SIGMA);
+    expect(rdp.epsilon).toBeLessThanOrEqual(1e9);
+  });
+
+  it('steps that fit at a small σ (PLD): finite ε, and one more step overspends', () => {
+    const o = { q: 0.0079, sigma: 0.12, epsilon: 1000, delta: 1e-5, accountant: 'pld' as const };
+    const r = maxSteps(o);
+    expect(r.steps).toBeGreaterThan(100);
+    expect(Number.isFinite(r.epsilon)).toBe(true);
+    expect(r.epsilon).toBeLessThanOrEqual(1000);
+    expect(dpsgdEpsilon({ ...o, steps: r.steps + 1 }).epsilon).toBeGreaterThan(1000);
+    // with no noise to speak of, not a single step fits a finite budget
+    expect(maxSteps({ ...o, sigma: 1e-6 }).steps).toBe(0);
   });
 
   it('rejects nonsense with clear messages', () => {

@@ -155,20 +155,26 @@ export class RdpAccountant extends BaseAccountant {
 /** Largest FFT (and per-step grid) one PLD query may use; beyond it the grid is coarsened (still an upper bound). */
 const MAX_FFT = 2 ** 19;
 
+/**
+ * Coarsest grid step the accountant coarsens to. At this step (or a coarser automatic one), windows are cut at
+ * MAX_FFT bins and the mass above goes to +∞: composed losses beyond ~MAX_FFT·max(h, MAX_STEP) ≳ 5·10⁵ are not
+ * resolved, and ε = ∞ is reported where they carry more than δ (σ ≲ 10⁻³ at typical q·T).
+ */
+const MAX_STEP = 1;
+
 /** Per-step PLDs are reused across queries (an odometer or a calibration asks many times). */
 const stepPldCache = new Map<string, DiscretePld>();
 
-function stepPld(q: number, sigma: number, direction: Direction, h: number): DiscretePld {
-  const key = `${q}|${sigma}|${direction}|${h}`;
+function stepPld(q: number, sigma: number, direction: Direction, h: number, truncate: boolean): DiscretePld {
+  const key = `${q}|${sigma}|${direction}|${h}|${truncate}`;
   let p = stepPldCache.get(key);
   if (!p) {
-    p = subsampledGaussianPld(q, sigma, direction, { discretization: h, maxFft: MAX_FFT });
+    p = subsampledGaussianPld(q, sigma, direction, { discretization: h, maxFft: MAX_FFT, truncate });
     if (stepPldCache.size >= 64) stepPldCache.delete(stepPldCache.keys().next().value as string);
     stepPldCache.set(key, p);
   }
   return p;
 }
-
 
 export class PldAccountant extends BaseAccountant {
   readonly kind = 'pld' as const;
@@ -190,32 +196,41 @@ export class PldAccountant extends BaseAccountant {
     this.cache.clear();
   }
 
-  /** The composed PLD of one direction at grid step h (coarsened automatically if the FFT would be too long). */
+  /**
+   * The composed PLD of one direction at grid step h. When the windows would need more than MAX_FFT bins the
+   * grid is coarsened (up to MAX_STEP), then cut at the top with the mass above counted at +∞: always an
+   * upper bound, never an error.
+   */
   composed(direction: Direction, h?: number): DiscretePld {
     const groups = this.records.filter((r) => r.q > 0);
+    const merged = new Map<string, StepRecord>();
+    for (const g of groups) {
+      const k = `${g.q}|${g.sigma}`;
+      const m = merged.get(k);
+      if (m) m.steps += g.steps;
+      else merged.set(k, { ...g });
+    }
     let step = h ?? this.discretization ?? autoDiscretization(groups);
-    for (let attempt = 0; attempt < 6; attempt++) {
+    for (;;) {
+      const truncate = step >= MAX_STEP;
       const key = `${direction}|${step}`;
       const hit = this.cache.get(key);
       if (hit) return hit;
       try {
-        const merged = new Map<string, StepRecord>();
-        for (const g of groups) {
-          const k = `${g.q}|${g.sigma}`;
-          const m = merged.get(k);
-          if (m) m.steps += g.steps;
-          else merged.set(k, { ...g });
-        }
-        const items = [...merged.values()].map((g) => ({ pld: stepPld(g.q, g.sigma, direction, step), count: g.steps }));
-        const p = composePlds(items, { maxFft: MAX_FFT });
+        const items = [...merged.values()].map((g) => ({ pld: stepPld(g.q, g.sigma, direction, step, truncate), count: g.steps }));
+        const p = composePlds(items, { maxFft: MAX_FFT, truncate });
         this.cache.set(key, p);
         return p;
       } catch (e) {
         if (!(e instanceof PldWindowError)) throw e;
-        step = step * (e.fftLength / MAX_FFT) * 1.01;
+        step = Math.min(MAX_STEP, step * (e.fftLength / MAX_FFT) * 1.01);
       }
     }
-    throw new RangeError('PLD accountant: could not fit the composition into an FFT; use the rdp accountant');
+  }
+
+  /** A 4× coarser grid (nested in the fine one, so its ε is an upper bound on the fine grid's ε). */
+  private coarseStep(h: number): number {
+    return 4 * h;
   }
 
   private zeroRisk(): boolean {
@@ -230,10 +245,10 @@ export class PldAccountant extends BaseAccountant {
     if (!(delta > 0 && delta < 1)) throw new RangeError(`PLD: δ must be in (0, 1), got ${delta}`);
     if (this.zeroRisk()) return { epsilon: 0, delta, accountant: 'pld' };
     if (this.infinite()) return { epsilon: Infinity, delta, accountant: 'pld' };
-    const eRemove = pldEpsilon(this.composed('remove'), delta);
+    const remove = this.composed('remove');
+    const eRemove = pldEpsilon(remove, delta);
     // The add direction is usually the smaller one: a cheap coarse upper bound often settles it.
-    const h = this.discretization ?? autoDiscretization(this.records.filter((r) => r.q > 0));
-    const coarse = pldEpsilon(this.composed('add', Math.min(1e-3, 4 * h)), delta);
+    const coarse = pldEpsilon(this.composed('add', this.coarseStep(remove.h)), delta);
     const eAdd = coarse <= eRemove ? coarse : pldEpsilon(this.composed('add'), delta);
     return { epsilon: Math.max(eRemove, eAdd), delta, accountant: 'pld' };
   }
@@ -241,9 +256,9 @@ export class PldAccountant extends BaseAccountant {
   delta(epsilon: number): number {
     if (this.zeroRisk()) return 0;
     if (this.infinite()) return 1;
-    const dRemove = pldDelta(this.composed('remove'), epsilon);
-    const h = this.discretization ?? autoDiscretization(this.records.filter((r) => r.q > 0));
-    const coarse = pldDelta(this.composed('add', Math.min(1e-3, 4 * h)), epsilon);
+    const remove = this.composed('remove');
+    const dRemove = pldDelta(remove, epsilon);
+    const coarse = pldDelta(this.composed('add', this.coarseStep(remove.h)), epsilon);
     const dAdd = coarse <= dRemove ? coarse : pldDelta(this.composed('add'), epsilon);
     return Math.max(dRemove, dAdd);
   }

@@ -9,6 +9,9 @@
  * - T-fold composition = T-fold convolution of the PMFs, done as a pointwise power in the Fourier domain
  *   on a window chosen by a Chernoff bound on the composed loss (mass outside: ≤ `tail`, added to δ).
  * - ε(δ) of the composition is the max over the two directions (add/remove-one adjacency).
+ * - Every truncation is pessimistic (dp_accounting's "infinity mass"): loss mass cut off above a grid or a
+ *   window is counted at +∞, where it adds to δ at every ε, so at small σ (per-step losses of 1/(2σ²), far
+ *   beyond any grid) ε grows to ∞ rather than being under-reported; nothing forms e^ε, so ε ≫ 700 is exact.
  */
 import { irfft, nextPowerOfTwo, rfft } from './fft.ts';
 import { logAdd, logNormalTail, normalTailInverse } from './numeric.ts';
@@ -18,8 +21,13 @@ export interface PldOptions {
   discretization?: number;
   /** Probability mass allowed outside the computed windows (added to δ, so results stay upper bounds). */
   tail?: number;
-  /** Largest FFT length allowed in a composition (PldWindowError beyond; the accountant then coarsens). */
+  /** Largest FFT length (and per-step grid) allowed (PldWindowError beyond; the accountant then coarsens). */
   maxFft?: number;
+  /**
+   * Instead of throwing PldWindowError, cut grids/windows that would exceed `maxFft` at the top: the mass cut
+   * off is counted at +∞ (a bound on it, for compositions), so results stay upper bounds.
+   */
+  truncate?: boolean;
 }
 
 export class PldWindowError extends RangeError {
@@ -42,12 +50,15 @@ export function stepLossSpread(q: number, sigma: number): number {
   return Math.min(q * Math.sqrt(Math.expm1(Math.min(700, 1 / s2))), 1 / sigma);
 }
 
-/** Grid step for a set of steps: spread/30 (≈1e-4 relative error in ε), within [1e-6, 1e-3]. */
+/**
+ * Grid step for a set of steps: spread/30 (≈1e-4 relative error in ε), within [1e-6, 1e-3] — except that
+ * very wide per-step losses (small σ: spread > 0.3) get spread/300, so their grids stay short.
+ */
 export function autoDiscretization(groups: { q: number; sigma: number }[]): number {
   let s = Infinity;
   for (const g of groups) s = Math.min(s, stepLossSpread(g.q, g.sigma));
   if (!Number.isFinite(s)) return 1e-3;
-  return Math.min(1e-3, Math.max(1e-6, s / 30));
+  return Math.min(Math.max(1e-3, s / 300), Math.max(1e-6, s / 30));
 }
 
 export type Direction = 'remove' | 'add';
@@ -73,37 +84,76 @@ function lossRemove(x: number, q: number, s2: number): number {
   return m + Math.log1p(Math.exp(Math.min(a, b) - m));
 }
 
-/** x with lossRemove(x) = ε, or −∞ when ε ≤ log(1−q) (the loss never gets that low). */
-function inverseLossRemove(eps: number, q: number, s2: number): number {
+/**
+ * c = (2x−1)/(2σ²) at the x where the remove-direction loss equals ε, i.e. q·e^c = e^ε − (1−q)
+ * (−∞ when ε ≤ log(1−q): the loss never gets that low). Working with c instead of x keeps ε ≫ 700 finite.
+ */
+function lossArgRemove(eps: number, q: number): number {
   const r = (1 - q) * Math.exp(-eps);
   if (r >= 1) return -Infinity;
-  // log(e^ε − (1−q)) = ε + log1p(−(1−q)e^{−ε})
-  return s2 * (eps + Math.log1p(-r) - Math.log(q)) + 0.5;
+  return eps + Math.log1p(-r) - Math.log(q);
 }
 
-/** Exact hockey-stick divergence δ(ε) of one step in the given direction. */
-export function subsampledGaussianDelta(eps: number, q: number, sigma: number, direction: Direction): number {
-  const s2 = sigma * sigma;
-  if (direction === 'remove') {
-    const x = inverseLossRemove(eps, q, s2);
-    if (x === -Infinity) return Math.max(0, -Math.expm1(eps));
-    // δ = P(L>ε) − e^ε Q(L>ε) = q[Φc((x−1)/σ) − e^{(2x−1)/2σ²} Φc(x/σ)]
-    const a = Math.exp(logNormalTail((x - 1) / sigma));
-    const b = Math.exp((2 * x - 1) / (2 * s2) + logNormalTail(x / sigma));
-    return Math.max(0, q * (a - b));
-  }
-  // add: loss L' = −lossRemove(x) under x ~ N(0,σ²); L' > ε ⟺ x < inverseLossRemove(−ε)
-  const x = inverseLossRemove(-eps, q, s2);
-  if (x === -Infinity) return 0;
-  // δ = e^ε q [e^{(2x−1)/2σ²} Φ(x/σ) − Φ((x−1)/σ)]
-  const a = Math.exp((2 * x - 1) / (2 * s2) + logNormalTail(-x / sigma));
-  const b = Math.exp(logNormalTail(-(x - 1) / sigma));
-  return Math.max(0, Math.exp(eps) * q * (a - b));
+/** exp(logScale + a)·(1 − exp(b − a)): a difference of two tails known by their logs (0 when b ≥ a by rounding). */
+function scaledGap(logScale: number, a: number, b: number): number {
+  if (!(b < a)) return 0;
+  return Math.exp(logScale + a) * -Math.expm1(b - a);
 }
 
 /**
- * Connect-the-dots PLD of one step. The dots are (γ=0, δ=1), (e^{ε_k}, δ(ε_k)) for the grid covering the
- * loss range up to `tail` mass, and δ stays at its last value beyond (that value becomes the mass at +∞).
+ * Exact hockey-stick divergence δ(ε) = P(L > ε) − e^ε·Q(L > ε) of one step in the given direction, to full
+ * relative precision for every ε (no e^ε is formed, so ε in the thousands or beyond stays finite).
+ */
+export function subsampledGaussianDelta(eps: number, q: number, sigma: number, direction: Direction): number {
+  if (direction === 'remove') {
+    const c = lossArgRemove(eps, q);
+    if (c === -Infinity) return -Math.expm1(eps); // every outcome has loss > ε: δ = 1 − e^ε
+    // x = σ²c + ½: δ = q[Φc((x−1)/σ) − e^c Φc(x/σ)]
+    const za = sigma * c - 0.5 / sigma;
+    const zb = sigma * c + 0.5 / sigma;
+    return scaledGap(Math.log(q), logNormalTail(za), c + logNormalTail(zb));
+  }
+  // add: L' = −lossRemove(x), x ~ N(0, σ²); L' > ε ⟺ x < x_ε with lossRemove(x_ε) = −ε (none when ε ≥ −log(1−q))
+  const c = lossArgRemove(-eps, q);
+  if (c === -Infinity) return 0;
+  const za = sigma * c - 0.5 / sigma;
+  const zb = sigma * c + 0.5 / sigma;
+  // δ = e^ε q [e^c Φ(x/σ) − Φ((x−1)/σ)] = (1 − (1−q)e^ε)·Φ(x/σ)·[1 − Φ((x−1)/σ) / (e^c Φ(x/σ))]
+  const lb = logNormalTail(-zb);
+  const la = logNormalTail(-za);
+  if (!(la < c + lb)) return 0;
+  return Math.exp(Math.log1p(-(1 - q) * Math.exp(eps)) + lb) * -Math.expm1(la - c - lb);
+}
+
+/** 1 − δ(ε) = P(L ≤ ε) + e^ε·Q(L > ε), a sum of positive terms: accurate where δ is close to 1. */
+export function subsampledGaussianDeltaComplement(eps: number, q: number, sigma: number, direction: Direction): number {
+  const logQ = Math.log(q);
+  const log1q = Math.log1p(-q);
+  if (direction === 'remove') {
+    const c = lossArgRemove(eps, q);
+    if (c === -Infinity) return Math.exp(eps);
+    const za = sigma * c - 0.5 / sigma;
+    const zb = sigma * c + 0.5 / sigma;
+    // (1−q)Φ(x/σ) + qΦ((x−1)/σ) + e^ε Φc(x/σ)
+    const s = logAdd(logAdd(log1q + logNormalTail(-zb), logQ + logNormalTail(-za)), eps + logNormalTail(zb));
+    return Math.min(1, Math.exp(s));
+  }
+  const c = lossArgRemove(-eps, q);
+  if (c === -Infinity) return 1;
+  const za = sigma * c - 0.5 / sigma;
+  const zb = sigma * c + 0.5 / sigma;
+  // Φc(x/σ) + e^ε[(1−q)Φ(x/σ) + qΦ((x−1)/σ)]
+  const s = logAdd(logAdd(logNormalTail(zb), eps + log1q + logNormalTail(-zb)), eps + logQ + logNormalTail(-za));
+  return Math.min(1, Math.exp(s));
+}
+
+/**
+ * Connect-the-dots PLD of one step (Doroshenko et al. 2022, Algorithm 1, fixed gap h). The dots are
+ * (γ=0, δ=1), (e^{ε_k}, δ(ε_k)) on the grid ε_k = k·h covering the loss range up to a 1e-17 tail, and δ stays at
+ * its last value beyond the grid: that value is the mass at +∞. Whatever range the grid covers, the result
+ * dominates the true pair (δ is convex in e^ε), so a grid cut short (`truncate` at `maxFft` points) only
+ * moves mass to +∞. Masses are formed from differences of δ (or of 1 − δ where δ is near 1)
+ * divided by expm1(±h), never from e^{ε_k}, so any h and any loss range stay finite.
  */
 export function subsampledGaussianPld(q: number, sigma: number, direction: Direction, opts: PldOptions = {}): DiscretePld {
   if (!(q > 0 && q <= 1)) throw new RangeError(`PLD: sampling rate q must be in (0, 1], got ${q}`);
@@ -115,30 +165,42 @@ export function subsampledGaussianPld(q: number, sigma: number, direction: Direc
   let lmin: number;
   let lmax: number;
   if (direction === 'remove') {
-    lmin = lossRemove(-sigma * z, q, s2);
+    // P's lower tail: the N(0, σ²) part, or N(1, σ²) when there is no N(0, σ²) part (q = 1); whatever lies
+    // below the grid is covered by the chord from (γ=0, δ=1), pessimistically
+    lmin = lossRemove(q === 1 ? 1 - sigma * z : -sigma * z, q, s2);
     lmax = lossRemove(1 + sigma * z, q, s2);
   } else {
     lmin = -lossRemove(sigma * z, q, s2);
     lmax = -lossRemove(-sigma * z, q, s2);
   }
   const kLo = Math.floor(lmin / h) - 1;
-  const kHi = Math.ceil(lmax / h) + 1;
+  let kHi = Math.ceil(lmax / h) + 1;
+  const maxPoints = opts.maxFft ?? 2 ** 22;
+  if (kHi - kLo + 1 > maxPoints) {
+    if (!opts.truncate) throw new PldWindowError(kHi - kLo + 1, h);
+    kHi = kLo + maxPoints - 1;
+  }
   const m = kHi - kLo + 1;
-  if (m > (opts.maxFft ?? 2 ** 22)) throw new PldWindowError(m, h);
   const delta = new Float64Array(m);
-  const gamma = new Float64Array(m);
+  const comp = new Float64Array(m);
   for (let i = 0; i < m; i++) {
     const e = (kLo + i) * h;
-    gamma[i] = Math.exp(e);
-    delta[i] = subsampledGaussianDelta(e, q, sigma, direction);
+    const d = subsampledGaussianDelta(e, q, sigma, direction);
+    delta[i] = d;
+    comp[i] = d > 0.5 ? subsampledGaussianDeltaComplement(e, q, sigma, direction) : 1 - d;
   }
+  // diff[i] = δ_{i+1} − δ_i ≤ 0, from the complement where both δ are near 1 (no cancellation there)
+  const diff = new Float64Array(m);
+  for (let i = 0; i + 1 < m; i++) {
+    diff[i] = delta[i] > 0.5 && delta[i + 1] > 0.5 ? comp[i] - comp[i + 1] : delta[i + 1] - delta[i];
+  }
+  const up = 1 / Math.expm1(h); // weight of the step above a dot (0 for huge h)
+  const down = 1 / Math.expm1(-h); // weight of the step below (−1 for huge h)
   const pmf = new Float64Array(m);
-  let prevSlope = (delta[0] - 1) / gamma[0];
   for (let i = 0; i < m; i++) {
-    const slope = i + 1 < m ? (delta[i + 1] - delta[i]) / (gamma[i + 1] - gamma[i]) : 0;
-    const p = gamma[i] * (slope - prevSlope);
-    pmf[i] = p > 0 ? p : 0;
-    prevSlope = slope;
+    let p = i === 0 ? comp[0] : diff[i - 1] * down;
+    if (i + 1 < m) p += diff[i] * up;
+    pmf[i] = p > 0 ? p : 0; // rounding noise only; dropping a negative adds mass, which only raises δ
   }
   return trim({ h, lower: kLo, pmf, inf: delta[m - 1] });
 }
@@ -177,8 +239,6 @@ function logMgf(p: DiscretePld, t: number): number {
   return total;
 }
 
-const MGF_ORDERS = [0.125, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512];
-
 /** Raise split complex arrays to an integer power in place (square-and-multiply). */
 function complexPow(re: Float64Array, im: Float64Array, k: number): void {
   const n = re.length;
@@ -206,8 +266,114 @@ function complexPow(re: Float64Array, im: Float64Array, k: number): void {
   }
 }
 
-/** Compose PLDs: Σ count_i copies of pld_i (all on the same grid step). */
-export function composePlds(items: { pld: DiscretePld; count: number }[], opts: PldOptions = {}): DiscretePld {
+/** Mean and variance of the finite part of a PLD (normalised). */
+function moments(p: DiscretePld): { mean: number; variance: number } {
+  let m0 = 0;
+  let m1 = 0;
+  let m2 = 0;
+  for (let i = 0; i < p.pmf.length; i++) {
+    const v = p.pmf[i];
+    m0 += v;
+    m1 += v * i;
+    m2 += v * i * i;
+  }
+  if (!(m0 > 0)) return { mean: 0, variance: 0 };
+  const mi = m1 / m0;
+  return { mean: (p.lower + mi) * p.h, variance: Math.max(0, m2 / m0 - mi * mi) * p.h * p.h };
+}
+
+type Items = { pld: DiscretePld; count: number }[];
+
+/** log E[e^{tS}] of the finite part of the composition S = Σ count·L. */
+function logMgfSum(items: Items, t: number): number {
+  let k = 0;
+  for (const it of items) k += it.count * logMgf(it.pld, t);
+  return k;
+}
+
+/**
+ * Minimise a function of t > 0 that is unimodal in log t (both Chernoff objectives below are): walk a factor-2
+ * ladder downhill from t0 to bracket the minimum, then golden-section search in log t (~15 calls in all).
+ * Any t gives a valid bound; the search only makes it tight.
+ */
+function minimiseOverT(f: (t: number) => number, t0: number): number {
+  let x = Math.log(t0);
+  let best = f(t0);
+  let step = Math.LN2;
+  let v = f(Math.exp(x + step));
+  if (!(v < best)) {
+    step = -step;
+    v = f(Math.exp(x + step));
+  }
+  for (let i = 0; i < 80 && v < best; i++) {
+    best = v;
+    x += step;
+    v = f(Math.exp(x + step));
+  }
+  // the minimum lies within one step of x
+  let a = x - Math.LN2;
+  let b = x + Math.LN2;
+  const g = (Math.sqrt(5) - 1) / 2;
+  let c = b - g * (b - a);
+  let d = a + g * (b - a);
+  let fc = f(Math.exp(c));
+  let fd = f(Math.exp(d));
+  for (let i = 0; i < 10; i++) {
+    if (fc < fd) {
+      b = d;
+      d = c;
+      fd = fc;
+      c = b - g * (b - a);
+      fc = f(Math.exp(c));
+    } else {
+      a = c;
+      c = d;
+      fc = fd;
+      d = a + g * (b - a);
+      fd = f(Math.exp(d));
+    }
+  }
+  return Math.min(best, fc, fd);
+}
+
+function chernoffStart(items: Items, logTail: number, u?: number): number {
+  let variance = 0;
+  let mean = 0;
+  for (const it of items) {
+    const m = moments(it.pld);
+    variance += it.count * m.variance;
+    mean += it.count * m.mean;
+  }
+  if (!(variance > 0)) return 1;
+  // Gaussian approximation of the optimum: √(2·logTail/V) for a window edge, |u − mean|/V for a tail at u
+  const t = u === undefined ? Math.sqrt((2 * logTail) / variance) : Math.abs(u - mean) / variance;
+  return Math.min(1e6, Math.max(1e-8, t));
+}
+
+/**
+ * Chernoff window edge: smallest u with P(S ≥ u) ≤ e^{−logTail} certified by min_t (log M(t) + logTail)/t
+ * (sign +1), or the largest u with P(S ≤ u) ≤ e^{−logTail} (sign −1, returned as a loss value).
+ */
+function chernoffEdge(items: Items, sign: 1 | -1, logTail: number): number {
+  const f = (t: number) => (logMgfSum(items, sign * t) + logTail) / t;
+  const v = minimiseOverT(f, chernoffStart(items, logTail));
+  return sign * v;
+}
+
+/** Chernoff bound on P(S ≥ u) (sign +1) or P(S ≤ u) (sign −1), at most 1. */
+function chernoffTail(items: Items, sign: 1 | -1, u: number): number {
+  const f = (t: number) => logMgfSum(items, sign * t) - t * sign * u;
+  const v = minimiseOverT(f, chernoffStart(items, 0, u));
+  return Math.min(1, Math.exp(v));
+}
+
+/**
+ * Compose PLDs: Σ count_i copies of pld_i (all on the same grid step), by a pointwise power of their spectra.
+ * The window is set by Chernoff bounds (each tail ≤ `tail`); with `truncate`, a window longer than `maxFft`
+ * is cut at the top instead. Every bound on mass outside the window — and the rounding noise of the FFT,
+ * measured by the negative values it leaves — is added to the mass at +∞, so δ stays an upper bound.
+ */
+export function composePlds(items: Items, opts: PldOptions = {}): DiscretePld {
   const active = items.filter((it) => it.count > 0);
   if (active.length === 0) return { h: items[0]?.pld.h ?? DEFAULT_DISCRETIZATION, lower: 0, pmf: new Float64Array([1]), inf: 0 };
   const h = active[0].pld.h;
@@ -220,6 +386,8 @@ export function composePlds(items: { pld: DiscretePld; count: number }[], opts: 
   for (const it of active) logSurvive += it.count * Math.log1p(-Math.min(it.pld.inf, 1));
   const inf = -Math.expm1(logSurvive);
   if (active.length === 1 && active[0].count === 1) return { ...active[0].pld, pmf: active[0].pld.pmf.slice(), inf };
+  // no finite mass left (or a step whose finite part rounds to nothing): everything is at +∞
+  if (inf >= 1 || active.some((it) => !(it.pld.pmf.some((v) => v > 0)))) return { h, lower: 0, pmf: new Float64Array(0), inf: 1 };
 
   let hardLo = 0;
   let hardHi = 0;
@@ -227,25 +395,21 @@ export function composePlds(items: { pld: DiscretePld; count: number }[], opts: 
     hardLo += it.count * it.pld.lower;
     hardHi += it.count * (it.pld.lower + it.pld.pmf.length - 1);
   }
-  // Chernoff window: P(S ≥ u) ≤ exp(log M_S(t) − t u) for t > 0, and symmetrically for the lower tail.
   const logTail = Math.log(1 / tail);
-  let upper = Infinity;
-  let lowerBound = -Infinity;
-  for (const t of MGF_ORDERS) {
-    let up = 0;
-    let dn = 0;
-    for (const it of active) {
-      up += it.count * logMgf(it.pld, t);
-      dn += it.count * logMgf(it.pld, -t);
-    }
-    upper = Math.min(upper, (up + logTail) / t);
-    lowerBound = Math.max(lowerBound, -(dn + logTail) / t);
-  }
-  const hi = Math.min(hardHi, Math.ceil(upper / h));
-  const lo = Math.max(hardLo, Math.floor(lowerBound / h));
-  const n = Math.max(4, nextPowerOfTwo(hi - lo + 1));
+  let hi = Math.min(hardHi, Math.ceil(chernoffEdge(active, 1, logTail) / h));
+  const lo = Math.max(hardLo, Math.floor(chernoffEdge(active, -1, logTail) / h));
+  let tailHi = hi < hardHi ? tail : 0;
+  const tailLo = lo > hardLo ? tail : 0;
+  let n = Math.max(4, nextPowerOfTwo(hi - lo + 1));
   const maxFft = opts.maxFft ?? 2 ** 22;
-  if (n > maxFft) throw new PldWindowError(n, h);
+  if (n > maxFft) {
+    if (!opts.truncate) throw new PldWindowError(n, h);
+    n = maxFft;
+    hi = lo + n - 1;
+    // P(S > hi·h) = P(S ≥ (hi + 1)·h) on the lattice
+    tailHi = chernoffTail(active, 1, (hi + 0.5) * h);
+    if (tailHi >= 1) return { h, lower: 0, pmf: new Float64Array(0), inf: 1 };
+  }
   let accRe: Float64Array | null = null;
   let accIm: Float64Array | null = null;
   for (const it of active) {
@@ -269,13 +433,15 @@ export function composePlds(items: { pld: DiscretePld; count: number }[], opts: 
   const len = hi - lo + 1;
   const pmf = new Float64Array(len);
   const offset = (((lo - hardLo) % n) + n) % n;
+  let noise = 0;
   for (let g = 0; g < len; g++) {
     const v = conv[(offset + g) % n];
-    pmf[g] = v > 0 ? v : 0;
+    if (v > 0) pmf[g] = v;
+    else noise -= v;
   }
-  // Mass above the window aliases to low losses; count its bound at +∞ so δ stays an upper bound.
-  const extra = hi < hardHi ? tail : 0;
-  return trim({ h, lower: lo, pmf, inf: Math.min(1, inf + extra) });
+  // Mass above the window aliases to lower losses and mass below may be lost: both are bounded by the tail
+  // bounds, counted at +∞. Rounding noise of the FFT is of the size of its negative values: counted there too.
+  return trim({ h, lower: lo, pmf, inf: Math.min(1, inf + tailHi + tailLo + noise) });
 }
 
 /** δ(ε) of a discrete PLD: inf + Σ_{L>ε} p (1 − e^{ε−L}). */
@@ -290,24 +456,32 @@ export function pldDelta(p: DiscretePld, epsilon: number): number {
   return Math.min(1, d);
 }
 
-/** Smallest ε ≥ 0 with δ(ε) ≤ target (Infinity when the mass at +∞ alone exceeds δ). */
+/**
+ * Smallest ε ≥ 0 with δ(ε) ≤ target (Infinity when the mass at +∞ alone reaches δ). On (L_{i−1}, L_i],
+ * δ(ε) = inf + A_i − e^{ε−L_i}·B_i with A_i = Σ_{j≥i} p_j and B_i = Σ_{j≥i} p_j e^{−(L_j−L_i)} — B is kept
+ * relative to the current loss, so losses far beyond 700 neither overflow nor underflow.
+ */
 export function pldEpsilon(p: DiscretePld, delta: number): number {
   if (!(delta > 0 && delta < 1)) throw new RangeError(`PLD: δ must be in (0, 1), got ${delta}`);
   if (p.inf >= delta) return Infinity;
   const { pmf, lower, h } = p;
-  // Walk down from the top: on (L_{i−1}, L_i] δ(ε) = inf + A − e^ε B with A = Σ_{j≥i} p_j, B = Σ_{j≥i} p_j e^{−L_j}.
+  const decay = Math.exp(-h);
   let a = 0;
   let b = 0;
   for (let i = pmf.length - 1; i >= 0; i--) {
     const li = (lower + i) * h;
     if (li <= 0) break;
     a += pmf[i];
-    b += pmf[i] * Math.exp(-li);
-    const below = Math.max(0, (lower + i - 1) * h);
-    const dBelow = p.inf + a - Math.exp(below) * b;
+    b = b * decay + pmf[i];
+    const below = Math.max(0, li - h);
+    const dBelow = p.inf + a - Math.exp(below - li) * b;
     if (dBelow >= delta) {
-      const eps = Math.log((p.inf + a - delta) / b);
+      const eps = li + Math.log((p.inf + a - delta) / b);
       return Math.max(below, Math.min(li, eps));
+    }
+    if (i === 0 && b > 0) {
+      // all the finite mass lies above ε = li − h: δ(ε) = inf + A − e^{ε−L_0}·B_0 below it as well
+      return Math.max(0, Math.min(below, li + Math.log((p.inf + a - delta) / b)));
     }
   }
   return 0;

@@ -27,7 +27,7 @@
 import type { Rng } from '../../compute/rng.ts';
 import type { AccountantKind } from '../../privacy/accountant.ts';
 import { DpsgdBudget } from '../../privacy/budget.ts';
-import { calibrateSigma, CalibrationError } from '../../privacy/calibrate.ts';
+import { calibrateSigma } from '../../privacy/calibrate.ts';
 import type { Ledger } from '../../privacy/ledger.ts';
 import { gaussianSource, type GaussianSource, type NoiseKind } from '../../privacy/noise.ts';
 import { BatchSampler } from '../../privacy/sampling.ts';
@@ -78,9 +78,6 @@ export interface DpLogRegFitInfo {
   delta: number;
   clippedFraction: number;
 }
-
-/** PLD accounting of this many steps overflows at very large ε (it reports ε ≈ 710 or less); RDP does not. */
-const PLD_MAX_EPSILON = 300;
 
 /** x̃ = (x, 1) in CSR with ‖x̃‖² per row. */
 export interface AugmentedRows {
@@ -168,9 +165,6 @@ export class DpLogisticRegression {
     const { epsilon, delta } = checkPrivacy(this.privacy, this.name);
     const accountant = this.privacy.accountant ?? 'pld';
     if (!(delta > 0)) throw new RangeError('dp-logreg: DP-SGD needs δ > 0 (privacy.delta)');
-    if (accountant === 'pld' && epsilon > PLD_MAX_EPSILON) {
-      throw new CalibrationError(`dp-logreg: ε=${epsilon} is beyond what the PLD accountant resolves for DP-SGD (≤ ${PLD_MAX_EPSILON}); use privacy.accountant: rdp`);
-    }
     const o = this.opts;
     const n = X.n;
     const sampler = new BatchSampler({ n, batchSize: Math.min(o.batchSize, n) });
