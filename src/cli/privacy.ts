@@ -126,7 +126,8 @@ export function privacyPate(a: { lambda: number; gaps: number[]; delta: number; 
 }
 
 export function formatPrivacyResult(r: PrivacyCliResult, json: boolean): string {
-  if (json) return JSON.stringify(r);
+  // JSON has no Infinity: an unbounded ε (no finite ε meets δ) is written as the string "Infinity".
+  if (json) return JSON.stringify(r, (_k, v) => (v === Infinity ? 'Infinity' : v));
   const parts = [`ε = ${r.epsilon === Infinity ? '∞' : r.epsilon.toPrecision(6)} at δ = ${r.delta}`];
   if (r.sigma !== null) parts.push(`σ = ${r.sigma.toPrecision(6)}`);
   if (r.q !== undefined) parts.push(`q = ${r.q}`);
