@@ -14,7 +14,8 @@ import { Rng } from '../src/compute/rng.ts';
 import { loadDataset } from '../src/data/registry.ts';
 import type { Table } from '../src/data/table.ts';
 import { CondSampler, RowsByCategory } from '../src/generators/condvec.ts';
-import { CtganGenerator, ctganOptionsSchema } from '../src/generators/ctgan.ts';
+import { CtganGenerator, ctganOptionsSchema, fillUniform32, gumbelTensor } from '../src/generators/ctgan.ts';
+import { tf } from '../src/compute/tf.ts';
 import { createGenerator } from '../src/generators/registry.ts';
 import { Ledger } from '../src/privacy/ledger.ts';
 
@@ -91,6 +92,28 @@ describe('conditional vector and training-by-sampling', () => {
     expect(rb.count(0, 1)).toBe(3);
     const rng = new Rng(6);
     for (let i = 0; i < 200; i++) expect(codes[0][rb.sample(0, 1, rng, 6)]).toBe(1);
+  });
+});
+
+describe('noise for the Gumbel-softmax', () => {
+  it('uniforms stay strictly inside (0, 1) in float32 even for the extreme 32-bit draws', () => {
+    for (const x of [0, 1, 0xffffff80, 0xffffffff]) {
+      const stub = { nextUint32: () => x } as unknown as Rng;
+      const u = fillUniform32(new Float32Array(4), stub);
+      expect(u[0]).toBeGreaterThan(0);
+      expect(u[0]).toBeLessThan(1);
+      const g = gumbelTensor(1, 4, stub);
+      expect(Array.from(g.dataSync()).every(Number.isFinite)).toBe(true);
+      g.dispose();
+    }
+    // Gumbel(0, 1): mean γ ≈ 0.5772, variance π²/6.
+    const g = gumbelTensor(200, 500, new Rng(12));
+    const v = g.dataSync();
+    const mean = v.reduce((a, b) => a + b, 0) / v.length;
+    const varc = v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length;
+    expect(Math.abs(mean - 0.5772)).toBeLessThan(0.01);
+    expect(Math.abs(varc - Math.PI ** 2 / 6)).toBeLessThan(0.03);
+    tf.dispose(g);
   });
 });
 

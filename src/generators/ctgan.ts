@@ -183,9 +183,13 @@ export class CtganHead {
 
 const U32 = 2.3283064365386963e-10; // 2^−32
 
-/** Uniforms in (0, 1) with 32-bit resolution (ample for float32 noise), one draw each. */
+/**
+ * Uniforms strictly inside (0, 1) *as float32*: (k + ½)·2^−23 with a 23-bit k from one draw. Every value is
+ * exactly representable, the largest is 1 − 2^−24 (a 32-bit (x + ½)·2^−32 rounds to 1.0 in float32 about
+ * once in 2^25 draws, and −log(−log 1) = ∞ turns a Gumbel-softmax into NaN).
+ */
 export function fillUniform32(out: Float32Array, rng: Rng): Float32Array {
-  for (let i = 0; i < out.length; i++) out[i] = (rng.nextUint32() + 0.5) * U32;
+  for (let i = 0; i < out.length; i++) out[i] = ((rng.nextUint32() >>> 9) + 0.5) * 1.1920928955078125e-7;
   return out;
 }
 
@@ -446,7 +450,9 @@ export class CtganGenerator implements Generator {
           true,
           G.variables,
         );
-        gSum += loss ? (loss.dataSync() as Float32Array)[0] : NaN;
+        const gValue = loss ? (loss.dataSync() as Float32Array)[0] : NaN;
+        if (!Number.isFinite(gValue)) throw new Error(`ctgan: training diverged (non-finite generator loss at step ${r + 1}); lower generator_lr/discriminator_lr`);
+        gSum += gValue;
         ceSum += ceValue;
         gCount += 1;
         loss?.dispose();
