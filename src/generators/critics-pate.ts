@@ -12,9 +12,21 @@
  *   - the student never sees real rows: it trains on (generated row, noisy label) pairs, kept in a replay
  *     buffer of recent batches (reusing released labels is post-processing: free).
  *
- * Utility levers (measured; see the fit report): many teachers (the vote gap can reach k, and a query's
- * cost falls like e^{−λ·gap} once gap ≫ 2l), λ large enough that unanimous votes are nearly free, teachers
- * that agree (shared generated rows, L2 penalty, kept across iterations rather than re-fit).
+ * What makes it useful at ε = 1 (measured on Adult; the report lists the numbers). With λ = 1 and δ = 1e-5 a
+ * query whose vote gap is below ≈ 30 costs more than the whole budget, one above ≈ 40 almost nothing — so
+ * training lasts exactly as long as the teachers agree, and every design choice serves agreement:
+ *   - many teachers (≈ n/32): the gap can reach k, and the band of "split" votes narrows like 1/√k;
+ *   - teachers alike: logistic models from a zero start, shared generated rows, an L2 penalty, kept and
+ *     updated each iteration (not re-fit), warmed up before the first query (free: nothing is released);
+ *   - a public reference backdrop in the teachers' "fake" class (uniform over the declared domain), so that
+ *     plausible rows are voted "real" even while the generator is still far off (the paper's teachers reject
+ *     everything then, and an all-"fake" student teaches the generator nothing);
+ *   - teacher features that can judge a row: the row crossed with the target class (one model per class)
+ *     plus squared numerics (a linear model can then prefer a typical range, not just "larger");
+ *   - student-screened queries: of 8× candidates, the rows the student (a DP release) is surest about, half
+ *     per side — far from the boundary where teachers split — and a replay of every released label;
+ *   - a few generator steps per query batch, an EMA of the generator, and a stop once the released labels
+ *     carry no "real" vote for `patience` batches (post-processing decisions).
  */
 import type { Rng } from '../compute/rng.ts';
 import { tf } from '../compute/tf.ts';
@@ -62,6 +74,12 @@ export interface PateOptions {
    * can then score "value near the typical range", not only "larger/smaller"). */
   numericOffsets?: number[];
   teacherSquares?: boolean;
+  /**
+   * Stop after this many consecutive released batches without a single "real" label (the student then has
+   * nothing to teach the generator, which only drifts). Decided from released labels: post-processing.
+   * 0 = never.
+   */
+  patience?: number;
   /** Candidate multiplier for student-screened queries (1 = query the generator's rows as drawn). */
   queryScreen?: number;
   epsilon: number;
@@ -83,6 +101,9 @@ export class PateCritic implements Critic {
   private readonly buffer: { x: Float32Array; y: Float32Array }[] = [];
   private sums = { teacher: 0, student: 0, real: 0, tCount: 0, sCount: 0, qCount: 0 };
   iterations = 0;
+  /** Why update() last returned false: 'budget' or 'no-signal'. */
+  stopReason?: string;
+  private sinceReal = 0;
   /** Noisy labels of the last released query batch. */
   lastLabels: Uint8Array = new Uint8Array(0);
   studentSteps = 0;
@@ -217,6 +238,10 @@ export class PateCritic implements Critic {
   }
 
   update(): boolean {
+    if ((this.o.patience ?? 0) > 0 && this.sinceReal >= this.o.patience!) {
+      this.stopReason = 'no-signal';
+      return false;
+    }
     let tLoss = 0;
     if (this.iterations === 0) for (let s = 0; s < this.o.teacherWarmup; s++) this.trainTeachers();
     for (let s = 0; s < this.o.teacherSteps; s++) tLoss += this.trainTeachers();
@@ -227,6 +252,7 @@ export class PateCritic implements Critic {
     const trial = this.accountant.clone();
     for (let i = 0; i < B; i++) trial.addGap(Math.abs(2 * votes[i] - this.o.teachers));
     if (trial.epsilon(this.o.delta) > this.o.epsilon) {
+      this.stopReason = 'budget';
       q.dispose();
       return false;
     }
@@ -240,6 +266,7 @@ export class PateCritic implements Critic {
     if (this.buffer.length > Math.max(1, this.o.replay)) this.buffer.shift();
     let sLoss = 0;
     for (let s = 0; s < this.o.studentSteps; s++) sLoss += this.trainStudent();
+    this.sinceReal = nReal > 0 ? 0 : this.sinceReal + 1;
     this.iterations++;
     this.sums.teacher += tLoss / Math.max(1, this.o.teacherSteps);
     this.sums.tCount++;

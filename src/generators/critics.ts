@@ -55,6 +55,8 @@ export interface Critic {
   readonly loss: 'bce' | 'wgan';
   /** Critic logits of rows (what the generator's loss is computed from). */
   score(x: tf.Tensor2D): tf.Tensor2D;
+  /** Why the last update() returned false (default 'budget'). */
+  readonly stopReason?: string;
   /** One round of critic training; false (releasing nothing) when the budget does not allow it. */
   update(): boolean;
   /** Mean losses of the rounds since the last call (for per-epoch curves). */

@@ -55,39 +55,52 @@ export const ganOptionsSchema = z.strictObject({
   generator_ema: z.number().min(0).lt(1).default(0.99).describe(
     'Exponential moving average of the generator weights used for sampling (0 = last iterate); damps GAN oscillation.',
   ),
-  generator_steps: int.positive().default(1).describe('Generator steps per round (pategan: per outer iteration).'),
+  generator_steps: int.positive().default(1).describe('gan/dpgan: generator steps per discriminator round.'),
   // ---- dpsgd ----
   sigma: z.number().positive().optional().describe('dpsgd noise multiplier; omitted = calibrated from the target ε for the planned steps.'),
   clip_generated: z.boolean().default(true).describe('dpsgd: clip generated rows too (Opacus semantics; balances real vs generated; not needed for privacy).'),
   max_grad_norm: z.number().positive().default(1).describe('dpsgd per-example clipping norm C (smartnoise 1.0; a constant, never set from data).'),
-  // ---- pate ----
-  teachers: int.min(2).default(250).describe('pategan: number of teachers, each on its own disjoint partition.'),
-  lambda: z.number().positive().default(0.5).describe('pategan: Laplace noise scale is 1/λ on each vote count.'),
-  teacher: z.enum(['logreg', 'mlp']).default('logreg').describe('pategan teacher model (paper/original code: logistic regression).'),
+  // ---- pate ---- (defaults measured on Adult at ε = 1; see critics-pate.ts for why each matters)
+  teachers: int.min(2).optional().describe(
+    'pategan: number of teachers, each on its own disjoint partition (default: one per teacher_rows rows, ≈1000 on Adult). ' +
+      'More teachers → larger vote gaps → cheaper queries; smartnoise uses n/1000, the original 10 (defaults.md §2.2).',
+  ),
+  teacher_rows: int.positive().default(32).describe('pategan: rows per teacher when `teachers` is not given.'),
+  lambda: z.number().positive().default(1).describe(
+    'pategan: Laplace noise scale 1/λ on each vote count (original λ=1; synthcity/smartnoise 1e-3 make labels coin flips).',
+  ),
+  teacher: z.enum(['logreg', 'mlp']).default('logreg').describe('pategan teacher model (paper and original code: logistic regression).'),
   teacher_dims: z.array(int.positive()).default([32]).describe('pategan: hidden widths when teacher = mlp.'),
-  teacher_steps: int.min(0).default(2).describe('pategan: teacher gradient steps per outer iteration (teachers are kept, not re-fit).'),
-  teacher_warmup: int.min(0).default(100).describe('pategan: teacher steps before the first query (no labels released, so free).'),
-  teacher_batch: int.positive().default(64).describe('pategan: real (and as many generated) rows per teacher step.'),
+  teacher_features: z.enum(['raw', 'target']).default('target').describe(
+    'pategan: teachers see the encoded row (raw) or the row crossed with the target one-hot — one logistic model per class, ' +
+      'so they judge each class\'s rows (raw when the table has no categorical target).',
+  ),
+  teacher_squares: z.boolean().default(true).describe('pategan: teachers also see squared numerics (a linear teacher can then score a typical range).'),
+  teacher_steps: int.min(0).default(1).describe('pategan: teacher gradient steps per outer iteration (teachers are kept and updated, not re-fit).'),
+  teacher_warmup: int.min(0).default(100).describe('pategan: teacher steps before the first query (no label is released, so free).'),
+  teacher_batch: int.positive().default(32).describe('pategan: real rows of its own partition (and as many generated/reference rows) per teacher step.'),
   teacher_lr: z.number().positive().default(5e-3),
   teacher_l2: z.number().min(0).default(1e-2).describe('pategan: L2 penalty of the teachers (keeps them alike, so votes agree).'),
-  student_steps: int.positive().default(5).describe('pategan: student steps per outer iteration (smartnoise student_iters=5).'),
-  query_batch: int.positive().default(64).describe('pategan: generated rows labelled by the teachers per outer iteration (smartnoise/original batch 64).'),
-  replay: int.min(0).default(20).describe('pategan: past labelled batches the student keeps training on (post-processing: costs no budget).'),
-  iterations: int.positive().default(3000).describe('pategan: cap on outer iterations (training otherwise stops when the budget is spent).'),
-  vote_threshold: z.enum(['fixed', 'median']).default('median').describe(
-    'pategan: a teacher votes real when its logit > 0 (fixed, the paper) or for the more realistic half of each query batch (median).',
-  ),
-  reference_share: z.number().min(0).max(1).default(0).describe(
+  reference_share: z.number().min(0).max(1).default(0.5).describe(
     'pategan: share of the teachers\' "fake" rows drawn from the public uniform reference instead of the generator (0 = the paper).',
   ),
-  teacher_features: z.enum(['raw', 'target']).default('raw').describe(
-    'pategan: teachers see the encoded row (raw) or the row crossed with the target one-hot (one model per class).',
+  vote_threshold: z.enum(['fixed', 'median']).default('fixed').describe(
+    'pategan: a teacher votes real when its logit > 0 (fixed, the paper) or for the more realistic half of each query batch (median).',
   ),
-  teacher_squares: z.boolean().default(false).describe('pategan: teachers also see the squares of numeric columns (a linear teacher can then score a typical range).'),
-  query_screen: int.positive().default(1).describe(
-    'pategan: draw this many candidates per query and let the student (post-processing) keep those furthest from its boundary, half per side (1 = off).',
+  query_batch: int.positive().default(16).describe('pategan: generated rows labelled by the teachers per outer iteration (original/smartnoise 64).'),
+  query_screen: int.positive().default(8).describe(
+    'pategan: draw this many candidates per query; the student (post-processing) keeps those furthest from its boundary, half per side (1 = off).',
   ),
-  moments: int.positive().default(100).describe('pategan: moment orders l = 1..L of the accountant (smartnoise 100; original 20).'),
+  student_steps: int.positive().default(10).describe('pategan: student steps per outer iteration (smartnoise student_iters=5, original n_s=1).'),
+  replay: int.min(0).default(1000).describe('pategan: past labelled batches the student keeps training on (post-processing: costs no budget).'),
+  pate_generator_steps: int.positive().default(5).describe('pategan: generator steps per outer iteration (original: 1).'),
+  patience: int.min(0).default(10).describe(
+    'pategan: stop after this many consecutive query batches labelled all "fake" (no signal left; decided from released labels).',
+  ),
+  iterations: int.positive().default(120).describe('pategan: cap on outer iterations (training otherwise stops when the budget is spent); original 50.'),
+  moments: int.positive().default(200).describe(
+    'pategan: moment orders l = 1..L (original 20, smartnoise 100); ε ≥ log(1/δ)/L, so L = 200 reaches ε = 0.1 at δ = 1e-5.',
+  ),
 });
 
 export type GanOptions = z.infer<typeof ganOptionsSchema>;
@@ -157,7 +170,7 @@ export class GanGenerator implements Generator {
     if (mech === 'pate') {
       critic = new PateCritic(data, {
         student: discriminator,
-        teachers: o.teachers,
+        teachers: o.teachers ?? Math.max(2, Math.floor(n / o.teacher_rows)),
         lambda: o.lambda,
         teacher: o.teacher,
         teacherDims: o.teacher_dims,
@@ -172,8 +185,9 @@ export class GanGenerator implements Generator {
         moments: o.moments,
         voteThreshold: o.vote_threshold,
         referenceShare: o.reference_share,
-        teacherFeatures: o.teacher_features,
+        teacherFeatures: o.teacher_features === 'target' && data.targetSpan ? 'target' : 'raw',
         queryScreen: o.query_screen,
+        patience: o.patience,
         teacherSquares: o.teacher_squares,
         numericOffsets: enc.numericColumns(),
         epsilon: remaining.epsilon,
@@ -181,7 +195,7 @@ export class GanGenerator implements Generator {
       }, rng.fork('critic'));
       rounds = o.iterations;
       roundsPerEpoch = Math.max(1, Math.ceil(rounds / 200));
-      gSteps = o.generator_steps;
+      gSteps = o.pate_generator_steps;
     } else {
       const B = discriminator.batchSize;
       roundsPerEpoch = Math.max(1, Math.round(n / B / o.discriminator_steps));
@@ -228,7 +242,7 @@ export class GanGenerator implements Generator {
       outer: for (let r = 0; r < rounds; r++) {
         for (let s = 0; s < dSteps; s++) {
           if (!critic.update()) {
-            stopped = 'budget';
+            stopped = critic.stopReason ?? 'budget';
             break outer;
           }
         }
