@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { renderRun } from '../src/runner/render.ts';
 import { tempDir } from './helpers.ts';
-import { fixtureCells, writeFixtureRun } from './report-fixtures.ts';
+import { fixtureCells, innCells, writeFixtureRun } from './report-fixtures.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -20,7 +20,8 @@ if (!haveChromium) console.warn(`report-browser tests skipped: ${CHROMIUM} not f
 describe.skipIf(!haveChromium)('report.html in Chromium', () => {
   it('opens from file:// with every chart rendered, no console errors or warnings and no network', async () => {
     const dir = tempDir('report-html-');
-    const cells = [...fixtureCells({ seeds: [0, 1] }), ...fixtureCells({ datasets: ['ecg5000'], generators: ['timegan'], epsilons: [1], seeds: [0] })];
+    // INN variants (filter on/off) on the series dataset: pertinence histograms and autocorrelation too.
+    const cells = [...fixtureCells({ seeds: [0, 1] }), ...fixtureCells({ datasets: ['ecg5000'], generators: ['timegan'], epsilons: [1], seeds: [0] }), ...innCells({ epsilons: [1], seeds: [0] })];
     writeFixtureRun(dir, cells, ['adult__ctgan__dpsgd__eps1__s0']);
     await renderRun(dir, ['md', 'html']);
 
@@ -53,6 +54,8 @@ describe.skipIf(!haveChromium)('report.html in Chromium', () => {
       expect(problems).toEqual([]);
       expect(state.outcome).toBe('done');
       expect(state.charts.length).toBeGreaterThanOrEqual(25);
+      for (const id of ['pertinence--ecg5000--inn-filter-true', 'pertinence--ecg5000--inn-filter-false', 'autocorrelation--ecg5000', 'losses--ecg5000--inn-filter-true'])
+        expect(state.charts.map((c) => c.id)).toContain(id);
       for (const c of state.charts) {
         expect(c.svg, c.id).toBe(1);
         expect(c.marks, c.id).toBeGreaterThan(0);

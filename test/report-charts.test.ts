@@ -86,7 +86,7 @@ describe('privacy charts', () => {
     expect(JSON.stringify(c.spec)).toContain('DCR share');
     const none = datasetCharts('adult', labelCells(fixtureCells({ attacks: false })));
     expect(none.charts.some((x) => ['attacks-vs-epsilon', 'risk-utility', 'audit'].includes(x.family))).toBe(false);
-    expect(none.skipped.map((s) => s.family).sort()).toEqual(['attacks-vs-epsilon', 'audit', 'risk-utility']);
+    expect(none.skipped.map((s) => s.family).filter((f) => f !== 'autocorrelation').sort()).toEqual(['attacks-vs-epsilon', 'audit', 'risk-utility']);
   });
 
   it('audit chart compares empirical ε lower bounds with the nominal ε', () => {
@@ -164,7 +164,7 @@ describe('per-generator charts', () => {
     const bare = labelCells(fixtureCells({ extras: false, generators: ['dpgan'] }));
     const g = generatorCharts('adult', 'dpgan', bare);
     expect(g.charts.map((c) => c.family)).toEqual(['losses']);
-    expect(g.skipped.map((s) => s.family).sort()).toEqual(['correlation', 'marginals', 'series']);
+    expect(g.skipped.map((s) => s.family).sort()).toEqual(['correlation', 'marginals', 'pertinence', 'series']);
   });
 });
 
@@ -175,7 +175,7 @@ describe('labels', () => {
     const b = { ...base, spec: { ...base.spec, id: 'b', options: { bins: 20, smoothing: 1 } } };
     const c = { ...base, spec: { ...base.spec, id: 'c', options: { bins: 20, smoothing: 1 }, mechanism: 'gaussian' } };
     const labels = labelCells([a, b, c]).map((l: LabelledCell) => l.generator);
-    expect(labels).toEqual(['independent (bins=10) + laplace', 'independent (bins=20) + laplace', 'independent (bins=20) + gaussian']);
+    expect(labels).toEqual(['independent (bins: 10) + laplace', 'independent (bins: 20) + laplace', 'independent (bins: 20) + gaussian']);
     expect(labelCells([a]).map((l) => l.generator)).toEqual(['independent']);
   });
 });

@@ -169,3 +169,74 @@ export function writeFixtureRun(dir: string, cells: CellResult[], extraPlanned: 
   store.writeManifest(fixtureManifest(name, [...cells.map((c) => c.spec.id), ...extraPlanned]));
   for (const c of cells) store.writeCell(c);
 }
+
+// ---- INN generator variants (fit.pertinence, fit.autocorrelation) --------------------------------------------
+
+export interface InnFixtureOptions {
+  dataset?: string;
+  /** Option sets of the `inn` entries (default: the pertinence filter on and off). */
+  variants?: Record<string, unknown>[];
+  epsilons?: number[];
+  nonPrivate?: boolean;
+  seeds?: number[];
+}
+
+/** Histogram edges of variant vi's pertinence scores: fixed under DP, shifted per seed without (like inn.ts). */
+export const innEdges = (eps: number | null, seed: number) => Array.from({ length: 31 }, (_, i) => r4((eps === null ? -2 + 0.1 * seed : -1) + 0.1 * i));
+
+/** fit.pertinence of variant vi at ε, seed: 15 bins of records inside the margin, 15 outside. */
+export function innPertinence(vi: number, eps: number | null, seed: number, filter: boolean) {
+  const edges = innEdges(eps, seed);
+  const inside = edges.slice(0, -1).map((_, i) => (i < 15 ? 10 + i + seed : 0));
+  const outside = edges.slice(0, -1).map((_, i) => (i >= 15 ? 30 - i + vi : 0));
+  const passed = inside.reduce((a, b) => a + b, 0);
+  const draws = passed + outside.reduce((a, b) => a + b, 0);
+  const summary = (q50: number) => ({ n: 100, mean: q50, std: 0.2, min: q50 - 1, max: q50 + 1, q05: q50 - 0.5, q25: q50 - 0.2, q50, q75: q50 + 0.2, q95: q50 + 0.5 });
+  return {
+    filter,
+    score: 'nll',
+    unit: 'nats per encoded dimension',
+    margin: edges[15],
+    marginSource: eps === null ? 'quantile 0.95 of 400 training scores' : `DP quantile 0.95 of 400 training scores (ε=${eps / 10})`,
+    ...(eps === null ? { real: summary(r4(-0.6 + 0.01 * seed)) } : {}),
+    draws,
+    passed,
+    returned: filter ? passed : draws,
+    rejectedNonFinite: 0,
+    acceptanceRate: r4(passed / draws),
+    inside: summary(r4(-0.5 + 0.01 * seed - 0.1 * vi)),
+    outside: summary(r4(0.8 + 0.02 * seed)),
+    histogram: { edges, inside, outside, ...(eps === null ? { real: edges.slice(0, -1).map((_, i) => (i < 20 ? 5 : 0)) } : {}) },
+    byCondition: { '1': { draws: 100, passed: 80 + seed, acceptanceRate: (80 + seed) / 100 }, '2': { draws: 50, passed: 20 + vi, acceptanceRate: (20 + vi) / 50 } },
+    ...(filter ? { filled: seed } : {}),
+  };
+}
+
+export const innLags = Array.from({ length: 40 }, (_, i) => i + 1);
+export const innAcReal = (lag: number) => r4(Math.exp(-lag / 10));
+export const innAcSynthetic = (vi: number, seed: number, lag: number) => r4(Math.exp(-lag / (8 + vi + seed)));
+
+/**
+ * `inn` configured several ways (cells with the same generator name and different options, ids tagged per
+ * variant as the planner does). Variant vi's numbers are fixtureCells' generator vi's: TSTR AUC tstrAuc(vi, ...),
+ * MIA AUC miaAuc(vi, ...), so variants differ.
+ */
+export function innCells(o: InnFixtureOptions = {}): CellResult[] {
+  const variants = o.variants ?? [{ filter: true }, { filter: false }];
+  const cells = fixtureCells({ datasets: [o.dataset ?? 'ecg5000'], generators: variants.map((_, i) => `inn#${i}`), epsilons: o.epsilons ?? [1], nonPrivate: o.nonPrivate, seeds: o.seeds ?? [0, 1] });
+  return cells.map((c) => {
+    const vi = Number(c.spec.generator.split('#')[1]);
+    const options = variants[vi];
+    const filter = options.filter !== false;
+    const { epsilon: eps, seed } = c.spec;
+    return {
+      ...c,
+      spec: { ...c.spec, id: c.spec.id.replace(`inn#${vi}`, `inn-v${vi}`), generator: 'inn', options },
+      fit: {
+        ...c.fit!,
+        pertinence: innPertinence(vi, eps, seed, filter),
+        autocorrelation: { prefix: 't', lags: innLags, ...(eps === null ? { real: innLags.map(innAcReal) } : {}), synthetic: innLags.map((l) => innAcSynthetic(vi, seed, l)), syntheticRows: 400 },
+      },
+    };
+  });
+}

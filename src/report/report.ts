@@ -3,11 +3,12 @@
  * stored cells. report.md and report.html render the same model, so they never disagree.
  */
 import type { CellResult } from './cell.ts';
-import { labelCells } from './aggregate.ts';
+import { compareLabels, labelCells } from './aggregate.ts';
 import { datasetCharts, generatorCharts, type ChartDef, type SkippedChart } from './charts/index.ts';
 import { slug } from './charts/common.ts';
 import { dpGapTable, dpLedgerTable } from './charts/dp-classifiers.ts';
 import { readExtras } from './extras.ts';
+import { isInn, pertinenceTable } from './inn-fit.ts';
 import { attackTable, costTable, environmentTable, fidelityTables, ledgerTable, perColumnTables, utilityTable, type EnvironmentInfo, type TableModel } from './tables.ts';
 
 export interface RunInfo extends EnvironmentInfo {
@@ -48,6 +49,8 @@ const FAMILY_TITLE: Record<string, string> = {
   losses: 'training losses',
   series: 'series bands',
   'dp-classifiers': 'DP classifiers vs ε',
+  pertinence: 'pertinence scores',
+  autocorrelation: 'autocorrelation',
 };
 
 /** Skipped charts, one row per dataset × chart family × reason, listing the generators concerned. */
@@ -85,17 +88,25 @@ export function buildReport(run: RunInfo, allCells: CellResult[]): ReportModel {
   for (const ds of datasets) {
     const dcells = labelled.filter((c) => c.dataset === ds);
     const overview = datasetCharts(ds, dcells);
-    skipped.push(...overview.skipped);
-    const tables = [...fidelityTables(ds, dcells), ...perColumnTables(ds, dcells), attackTable(ds, dcells), dpGapTable(ds, dcells)].filter((t): t is TableModel => t !== null);
+    // Series bands and autocorrelation only concern series data, the pertinence filter only INN generators:
+    // their absence is news only there.
+    const isSeries = dcells.some((c) => readExtras(c.cell.extras).series || c.cell.fit?.autocorrelation);
+    const innLabels = new Set(dcells.filter((c) => isInn(c.cell.spec.generator)).map((c) => c.generator));
+    const newsworthy = (k: SkippedChart) => {
+      if (k.family === 'series') return isSeries;
+      if (k.family === 'pertinence') return !!k.generator && innLabels.has(k.generator);
+      if (k.family === 'autocorrelation') return isSeries && (k.generator ? innLabels.has(k.generator) : innLabels.size > 0);
+      return true;
+    };
+    skipped.push(...overview.skipped.filter(newsworthy));
+    const tables = [...fidelityTables(ds, dcells), ...perColumnTables(ds, dcells), attackTable(ds, dcells), pertinenceTable(ds, dcells), dpGapTable(ds, dcells)].filter((t): t is TableModel => t !== null);
     const s = section(slug('dataset', ds), `Dataset ${ds}`, 2, { charts: overview.charts, tables });
-    const gens = [...new Set(dcells.map((c) => c.generator))].sort();
+    const gens = [...new Set(dcells.map((c) => c.generator))].sort(compareLabels);
     s.text.push(`${dcells.length} finished cells: ${gens.join(', ')}.`);
-    // Series bands only concern series data: their absence is news only when some cell of the dataset has them.
-    const isSeries = dcells.some((c) => readExtras(c.cell.extras).series);
     for (const g of gens) {
       const gcells = dcells.filter((c) => c.generator === g);
       const charts = generatorCharts(ds, g, gcells);
-      skipped.push(...charts.skipped.filter((k) => isSeries || k.family !== 'series'));
+      skipped.push(...charts.skipped.filter(newsworthy));
       const ut = utilityTable(ds, g, gcells);
       s.children.push(section(slug('gen', ds, g), `${ds} · ${g}`, 3, { charts: charts.charts, tables: ut ? [ut] : [], text: ut ? [] : ['No utility scores stored for this generator.'] }));
     }
@@ -115,5 +126,18 @@ export function buildReport(run: RunInfo, allCells: CellResult[]): ReportModel {
   sections.push(status);
 
   const charts = sections.flatMap((s) => [...s.charts, ...s.children.flatMap((c) => c.charts)]);
+  // Chart ids name files and section ids anchors: labels that slug alike (`>50K` and `<=50K` both give `50k`)
+  // must not overwrite each other.
+  const unique = (items: { id: string }[]) => {
+    const ids = new Set<string>();
+    for (const it of items) {
+      let id = it.id;
+      for (let i = 2; ids.has(id); i++) id = `${it.id}-${i}`;
+      ids.add(id);
+      it.id = id;
+    }
+  };
+  unique(charts);
+  unique(sections.flatMap((s) => [s, ...s.children]));
   return { run, summary, sections, charts, skipped, failed, missing };
 }

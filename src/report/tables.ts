@@ -5,7 +5,7 @@
  */
 import type { ScoreKind, Setting, UtilityScore } from '../eval/types.ts';
 import type { CellResult } from './cell.ts';
-import { epsOrder, fmt, summarise, type LabelledCell } from './aggregate.ts';
+import { compareLabels, epsOrder, fmt, summarise, type LabelledCell } from './aggregate.ts';
 import { isPerColumnMetric, metricRows, UTILITY_METRICS } from './records.ts';
 
 export interface TableModel {
@@ -116,7 +116,7 @@ export function fidelityTables(dataset: string, cells: LabelledCell[]): TableMod
       }
       rows.push(row);
     }
-    rows.sort((a, b) => a[0].localeCompare(b[0]));
+    rows.sort((a, b) => compareLabels(a[0], b[0]));
     out.push({
       title: `${dataset}: ${fam.title} per ε`,
       note: ['Mean ± std over seeds.', fam.note, reasons.note()].filter(Boolean).join(' '),
@@ -145,7 +145,7 @@ export function perColumnTables(dataset: string, cells: LabelledCell[]): TableMo
       for (const c of shown) row.push(fmt(summarise(g.filter((r) => r.variant === c).map((r) => r.value)), 4));
       table.push(row);
     }
-    table.sort((a, b) => a[0].localeCompare(b[0]) || epsOrder(a[1] === 'non-private' ? null : Number(a[1])) - epsOrder(b[1] === 'non-private' ? null : Number(b[1])));
+    table.sort((a, b) => compareLabels(a[0], b[0]) || epsOrder(a[1] === 'non-private' ? null : Number(a[1])) - epsOrder(b[1] === 'non-private' ? null : Number(b[1])));
     out.push({
       title: `${dataset}: ${name} per column`,
       note: `Mean ± std over seeds.${shown.length ? '' : ` ${cols.length} columns: only the mean and the worst column are shown.`}`,
@@ -169,7 +169,7 @@ export function attackTable(dataset: string, cells: LabelledCell[]): TableModel 
       const f = (k: 'value' | 'auc' | 'tprAt1' | 'tprAt10' | 'advantage' | 'epsilonLower') => reasons.value(vals.map((v) => (v?.[k] as number | null | undefined) ?? null), vals.map((v) => v?.reason));
       rows.push([g[0].generator, epsCell(g[0].epsilon), name, f('value'), f('auc'), f('tprAt1'), f('tprAt10'), f('advantage'), f('epsilonLower')]);
     }
-  rows.sort((a, b) => a[0].localeCompare(b[0]));
+  rows.sort((a, b) => compareLabels(a[0], b[0]));
   return {
     title: `${dataset}: privacy attacks`,
     note: ['Mean ± std over seeds. value: the attack’s headline number (DCR share for dcr attacks); empirical ε ≥: Clopper–Pearson 95% lower bound, compare with the nominal ε.', reasons.note()].filter(Boolean).join(' '),

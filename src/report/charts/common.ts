@@ -1,6 +1,6 @@
 /** Shared pieces of the chart spec builders: the chart record, ids, colours, the base Vega-Lite config. */
 import type { LabelledCell } from '../aggregate.ts';
-import { epsOrder, epsShort } from '../aggregate.ts';
+import { compareLabels, epsOrder, epsShort } from '../aggregate.ts';
 
 /** A Vega-Lite spec as plain JSON (the builders assemble objects; vega-lite validates when compiling). */
 export type VlSpec = Record<string, unknown>;
@@ -35,7 +35,8 @@ export const emptySet = (): ChartSet => ({ charts: [], skipped: [] });
 export function slug(...parts: (string | undefined)[]): string {
   return parts
     .filter((p): p is string => !!p)
-    .map((p) => p.toLowerCase().replace(/[^a-z0-9.]+/g, '-').replace(/^-+|-+$/g, ''))
+    // Capped so long variant labels still give sane file names (report.ts de-duplicates ids).
+    .map((p) => p.toLowerCase().replace(/[^a-z0-9.]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60).replace(/-+$/, ''))
     .join('--');
 }
 
@@ -44,15 +45,33 @@ export const palette = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '
 export const REAL = 'real data (TRTR)';
 export const REAL_COLOUR = '#333333';
 
+/** Generator-variant labels longer than this print on several lines in legends, headers and axes. */
+export const LABEL_WIDTH = 32;
+
+/**
+ * A vega `labelExpr` that prints each long label (a generator variant such as `inn (filter: true, condition:
+ * {...})`) on several lines; undefined when every label is short. Truncating instead could make two
+ * variants that share a long prefix look the same.
+ */
+export function labelLinesExpr(labels: string[], width = LABEL_WIDTH): string | undefined {
+  const long = [...new Set(labels)].filter((l) => l.length > width);
+  if (!long.length) return undefined;
+  return long.reduceRight((rest, l) => `datum.value === ${JSON.stringify(l)} ? ${JSON.stringify(wrap(l, width))} : ${rest}`, 'datum.value');
+}
+
+/** Widest line of the labels as labelLinesExpr prints them (characters). */
+export const labelLinesWidth = (labels: string[], width = LABEL_WIDTH) => Math.max(0, ...labels.flatMap((l) => (l.length > width ? wrap(l, width) : [l]).map((x) => x.length)));
+
 /** Colour encoding of generator series, stable across a dataset's charts (same generator, same colour). */
 export function generatorColour(generators: string[], withReal = false, title = 'generator'): VlSpec {
   const domain = [...generators, ...(withReal ? [REAL] : [])];
   const range = [...generators.map((_, i) => palette[i % palette.length]), ...(withReal ? [REAL_COLOUR] : [])];
-  return { field: 'generator', type: 'nominal', title, scale: { domain, range } };
+  const labelExpr = labelLinesExpr(generators);
+  return { field: 'generator', type: 'nominal', title, scale: { domain, range }, ...(labelExpr ? { legend: { labelExpr, labelLimit: 0 } } : {}) };
 }
 
 export function generatorsOf(cells: LabelledCell[]): string[] {
-  return [...new Set(cells.map((c) => c.generator))].sort();
+  return [...new Set(cells.map((c) => c.generator))].sort(compareLabels);
 }
 
 /** Îµ labels of the cells, private ascending then non-private (for ordinal axes and facets). */
@@ -113,7 +132,8 @@ export const epsPanel = (label: string) => (label === 'non-private' ? label : `Î
 export function topLevel(title: string, subtitle: string | undefined, values: object[], body: VlSpec): VlSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: subtitle ? { text: title, subtitle: wrap(subtitle) } : title,
+    // Titles carry variant labels (`inn (filter: true, condition: {...})`): long ones wrap like subtitles.
+    title: subtitle ? { text: title.length > 90 ? wrap(title, 80) : title, subtitle: wrap(subtitle) } : title.length > 90 ? { text: wrap(title, 80) } : title,
     data: { values },
     ...body,
     config: baseConfig,

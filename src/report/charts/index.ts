@@ -4,6 +4,7 @@ import type { ChartSet } from './common.ts';
 import { costChart } from './cost.ts';
 import { dpClassifierCharts } from './dp-classifiers.ts';
 import { correlationChart, marginalsChart } from './fidelity.ts';
+import { autocorrelationChart, pertinenceChart } from './inn.ts';
 import { attackVsEpsilon, auditChart, riskUtilityMap } from './privacy.ts';
 import { lossChart, seriesChart } from './training.ts';
 import { settingBars, utilityVsEpsilon } from './utility.ts';
@@ -23,6 +24,7 @@ export function datasetCharts(dataset: string, cells: LabelledCell[]): ChartSet 
     auditChart(dataset, cells),
     costChart(dataset, cells),
     dpClassifierCharts(dataset, cells),
+    autocorrelationChart(dataset, cells),
   ]);
 }
 
@@ -32,5 +34,6 @@ export function generatorCharts(dataset: string, generator: string, cells: Label
     correlationChart(dataset, generator, cells),
     lossChart(dataset, generator, cells),
     seriesChart(dataset, generator, cells),
+    pertinenceChart(dataset, generator, cells),
   ]);
 }

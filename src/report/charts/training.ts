@@ -23,36 +23,57 @@ function sortedEps(cells: LabelledCell[]): string[] {
   return [...new Set([...cells].sort((a, b) => epsOrder(a.epsilon) - epsOrder(b.epsilon)).map((c) => epsPanel(epsShort(c.epsilon))))];
 }
 
+/** Curves in fit.losses that are not losses (PATE's running ε, its share of "real" votes), titled as what they are. */
+const CURVE_TITLE: Record<string, string> = { epsilon: 'ε spent so far', votedReal: 'share voted real' };
+
+/**
+ * Loss curves per ε (columns) and per curve name (rows). Each row has its own y scale: a GAN's curves live
+ * on different scales (CTGAN's gradient penalty ≈ 6 vs a WGAN critic ≈ 0; PATE's running ε grows to the
+ * budget), and one shared axis flattens all but the largest.
+ */
 export function lossChart(dataset: string, generator: string, cells: LabelledCell[]): ChartSet {
   const set = emptySet();
   const title = `${dataset} · ${generator}: training losses`;
-  const withL = cells.filter((c) => c.cell.fit?.losses && Object.values(c.cell.fit.losses).some((v) => Array.isArray(v) && v.length > 0));
+  const hasCurve = (c: LabelledCell) => !!c.cell.fit?.losses && Object.values(c.cell.fit.losses).some((v) => Array.isArray(v) && v.some(Number.isFinite));
+  const withL = cells.filter(hasCurve);
   if (!withL.length) {
     set.skipped.push({ family: 'losses', title, dataset, generator, reason: 'the generator reported no loss curves (fit.losses)' });
     return set;
   }
   const values: object[] = [];
+  const names: string[] = [];
   for (const lc of withL)
-    for (const [name, curve] of Object.entries(lc.cell.fit!.losses!))
-      if (Array.isArray(curve)) for (const p of downsample(curve)) values.push({ eps: epsPanel(epsShort(lc.epsilon)), seed: lc.seed, loss: name, step: p.step, value: round(p.value) });
+    for (const [name, curve] of Object.entries(lc.cell.fit!.losses!)) {
+      if (!Array.isArray(curve)) continue;
+      const points = downsample(curve);
+      if (!points.length) continue;
+      const loss = CURVE_TITLE[name] ?? name;
+      if (!names.includes(loss)) names.push(loss);
+      for (const p of points) values.push({ eps: epsPanel(epsShort(lc.epsilon)), seed: lc.seed, loss, step: p.step, value: round(p.value) });
+    }
+  // Cells that trained nothing (e.g. PATE stopped by its budget before the first round) are named, not dropped silently.
+  const empty = cells.filter((c) => !hasCurve(c));
+  const emptyNote = empty.length
+    ? ` No curves for ${[...groupBy(empty, (c) => epsPanel(epsShort(c.epsilon))).entries()].map(([eps, cs]) => `${eps} (${cs.length} of ${cells.filter((c) => epsPanel(epsShort(c.epsilon)) === eps).length} seeds${cs[0].cell.fit?.stopped ? `; stopped: ${cs[0].cell.fit.stopped}` : ''}${typeof cs[0].cell.fit?.steps === 'number' ? `, ${cs[0].cell.fit.steps} steps` : ''})`).join(', ')}.`
+    : '';
   const panels = sortedEps(withL);
-  const spec = topLevel(title, 'One line per loss and seed, per epoch/iteration (long runs averaged down to ≤ 100 points).', values, {
-    facet: { field: 'eps', type: 'nominal', title: null, sort: panels },
-    columns: 4,
+  const spec = topLevel(title, `One line per seed, per epoch/iteration as recorded (long runs averaged down to ≤ 100 points); each row has its own y scale.${emptyNote}`, values, {
+    facet: { column: { field: 'eps', type: 'nominal', title: null, sort: panels }, row: { field: 'loss', type: 'nominal', title: null, sort: names, header: { labelOrient: 'top', labelAnchor: 'start', labelAngle: 0, labelAlign: 'left', labelLimit: 0, labelFontWeight: 'bold', labelPadding: 2 } } },
+    resolve: { scale: { y: 'independent' } },
     spec: {
       width: 200,
-      height: 130,
+      height: names.length > 3 ? 90 : 120,
       mark: { type: 'line', strokeWidth: 1.2, opacity: 0.85 },
       encoding: {
         x: { field: 'step', type: 'quantitative', title: 'epoch / iteration' },
-        y: { field: 'value', type: 'quantitative', title: 'loss', scale: { zero: false } },
-        color: { field: 'loss', type: 'nominal', title: 'loss' },
+        y: { field: 'value', type: 'quantitative', title: null, scale: { zero: false }, axis: { tickCount: 4 } },
+        color: { field: 'loss', type: 'nominal', title: null, sort: names, legend: null },
         detail: { field: 'seed', type: 'nominal' },
-        tooltip: [{ field: 'loss' }, { field: 'seed' }, { field: 'step' }, { field: 'value', format: '.4g' }],
+        tooltip: [{ field: 'loss' }, { field: 'eps', title: 'ε' }, { field: 'seed' }, { field: 'step' }, { field: 'value', format: '.4g' }],
       },
     },
   });
-  set.charts.push({ id: slug('losses', dataset, generator), family: 'losses', title, caption: `Training losses of ${generator} at each ε (one line per seed).`, dataset, generator, spec });
+  set.charts.push({ id: slug('losses', dataset, generator), family: 'losses', title, caption: `Training curves of ${generator} (${names.join(', ')}) at each ε, one line per seed.${emptyNote}`, dataset, generator, spec });
   return set;
 }
 

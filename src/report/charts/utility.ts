@@ -4,7 +4,7 @@
  */
 import { epsShort, stat, type LabelledCell } from '../aggregate.ts';
 import { KIND_TITLE, METRIC_TITLE, preferredKind, utilityRows, type UtilityMetric, type UtilityRow } from '../records.ts';
-import { emptySet, epsLabels, epsPanelChart, generatorColour, generatorsOf, groupBy, REAL, round, slug, topLevel, type ChartSet, type EpsPanelRows } from './common.ts';
+import { emptySet, epsLabels, epsPanelChart, generatorColour, generatorsOf, groupBy, labelLinesExpr, labelLinesWidth, REAL, round, slug, topLevel, type ChartSet, type EpsPanelRows } from './common.ts';
 
 const cap = (s: string) => s[0].toUpperCase() + s.slice(1);
 
@@ -77,10 +77,14 @@ export function settingBars(dataset: string, cells: LabelledCell[]): ChartSet {
   const settings = SETTING_COLOURS.domain.filter((s) => rows.some((r) => r.setting === s));
   const x = { field: 'eps', type: 'nominal', title: 'ε', sort: epsLabels(cells), axis: { labelAngle: 0 } };
   const xOffset = { field: 'setting', type: 'nominal', sort: settings };
+  const gens = generatorsOf(cells);
+  const labelExpr = labelLinesExpr(gens);
+  // Panels at least as wide as their (wrapped) generator label, so neighbouring headers do not overprint.
+  const step = Math.max(9, Math.ceil((labelLinesWidth(gens) * 6.5) / (epsLabels(cells).length * (settings.length + 1))));
   const spec = topLevel(title, `${METRIC_TITLE[metric]} (${KIND_TITLE[kind]} scores), mean over seeds with ±1 std. TRTR: real→real; TSTR: synthetic→real; TSTS: synthetic→synthetic.`, values, {
-    facet: { column: { field: 'generator', type: 'nominal', title: 'generator', sort: generatorsOf(cells) }, row: { field: 'classifier', type: 'nominal', title: 'classifier' } },
+    facet: { column: { field: 'generator', type: 'nominal', title: 'generator', sort: gens, ...(labelExpr ? { header: { labelExpr } } : {}) }, row: { field: 'classifier', type: 'nominal', title: 'classifier' } },
     spec: {
-      width: { step: 9 },
+      width: { step },
       height: 150,
       layer: [
         {
