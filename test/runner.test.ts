@@ -65,6 +65,18 @@ describe('runner', () => {
     }
   });
 
+  it('computes TRTR once per dataset and seed: every cell of a seed carries the same TRTR scores', async () => {
+    const dir = tempDir();
+    await runExperiment(loadConfigText(smoke, 't.yaml'), { out: dir });
+    const cells = new RunStore(dir).readCells();
+    for (const seed of [0, 1]) {
+      const trtr = cells.filter((c) => c.spec.seed === seed).map((c) => JSON.stringify(c.utility.filter((u) => u.setting === 'TRTR')));
+      expect(trtr.length).toBe(5);
+      expect(new Set(trtr).size).toBe(1);
+      expect(trtr[0]).toContain('"setting":"TRTR"');
+    }
+  });
+
   it('same config and seed give the same numbers', async () => {
     const config = loadConfigText(smoke, 't.yaml');
     const a = tempDir();

@@ -40,6 +40,11 @@ export interface UtilityInput {
   rng: Rng;
   /** Budget and ledger callback for DP classifiers (`dp-logreg`, `dp-gnb`, ...). */
   classifierContext?: ClassifierContext;
+  /**
+   * TRTR scores computed earlier for the same real data (they do not depend on the synthetic data):
+   * when given, TRTR is not recomputed and these are returned in its place.
+   */
+  precomputedTrtr?: UtilityScore[];
   onProgress?: (p: { setting: Setting; kind: ScoreKind; classifier: string; fold?: number; folds?: number }) => void;
 }
 
@@ -112,6 +117,10 @@ export function evaluateUtility(input: UtilityInput): UtilityScore[] {
   };
   const out: UtilityScore[] = [];
   for (const setting of settings) {
+    if (setting === 'TRTR' && input.precomputedTrtr) {
+      out.push(...input.precomputedTrtr.filter((u) => u.setting === 'TRTR' && kinds.includes(u.kind) && classifiers.includes(u.classifier)));
+      continue;
+    }
     const [train, test] = sources[setting]();
     for (const kind of kinds) {
       const r = rng.fork(`${setting}/${kind}`);

@@ -1,10 +1,11 @@
 /** Evaluation of one cell: utility (TRTR/TSTR/TSTS), fidelity metrics and attacks, as configured. */
-import type { Rng } from '../compute/rng.ts';
+import { Rng } from '../compute/rng.ts';
 import type { Config } from '../config/schema.ts';
 import type { Table } from '../data/table.ts';
 import { runAttacks } from '../eval/attacks/index.ts';
 import { expandClassifiers } from '../eval/classifiers/index.ts';
 import { evaluateSynthetic } from '../eval/evaluate.ts';
+import { evaluateUtility } from '../eval/utility.ts';
 import type { AttackResult, MetricValue, UtilityScore } from '../eval/types.ts';
 import type { LedgerEntry } from '../privacy/ledger.ts';
 import { computeCorrelation, computeMarginals, computeSeriesBands } from '../report/extras.ts';
@@ -18,6 +19,8 @@ export interface EvaluateInput {
   rng: Rng;
   nominalEpsilon: number | null;
   delta: number;
+  /** The cell's seed: shared TRTR scores are computed once per (dataset, seed). */
+  seed: number;
 }
 
 export interface Evaluation {
@@ -27,32 +30,67 @@ export interface Evaluation {
   extras?: Record<string, unknown>;
 }
 
+/**
+ * TRTR scores depend only on the real data, the classifiers and the seed — not on the generator — so
+ * they are computed once per (dataset, seed) in a process and shared by every cell (the thesis reports
+ * one TRTR row per table). DP classifiers trained at the cell's ε make TRTR cell-specific: no sharing then.
+ */
+const trtrCache = new WeakMap<CellData, Map<string, UtilityScore[]>>();
+
+function sharedTrtr(input: EvaluateInput, classifiers: string[], classifierContext: NonNullable<Parameters<typeof evaluateUtility>[0]['classifierContext']>, cellSpecific: boolean): UtilityScore[] | undefined {
+  const ev = input.config.evaluation;
+  if (!ev.settings.includes('TRTR') && !ev.metrics.includes('sra')) return undefined;
+  if (cellSpecific) return undefined;
+  const key = JSON.stringify([input.seed, classifiers, ev.scores, ev.cv]);
+  let perData = trtrCache.get(input.data);
+  if (!perData) trtrCache.set(input.data, (perData = new Map()));
+  let scores = perData.get(key);
+  if (!scores) {
+    scores = evaluateUtility({
+      realTrain: input.data.train,
+      realTest: input.data.test,
+      classifiers,
+      classifierContext,
+      settings: ['TRTR'],
+      kinds: ev.scores,
+      cv: ev.cv,
+      rng: new Rng(`trtr/${input.seed}`),
+    });
+    perData.set(key, scores);
+  }
+  return scores;
+}
+
 export async function evaluateCell(input: EvaluateInput): Promise<Evaluation> {
   const { config, data, synthTrain, synthTest, rng } = input;
   const ev = config.evaluation;
   // DP classifiers: bare names get their ε from evaluation.classifier_epsilon; each fit's ledger is kept.
   const { classifiers, epsilon } = expandClassifiers(ev.classifiers, ev.classifier_epsilon, input.nominalEpsilon);
   const dpLedgers = new Map<string, DpClassifierLedger>();
+  const classifierContext = {
+    dp: {
+      epsilon,
+      delta: input.delta,
+      accountant: config.privacy.accountant,
+      onLedger: (name: string, ledger: { budget: { epsilon: number; delta: number }; spent: { epsilon: number; delta: number }; entries: LedgerEntry[] }) => {
+        const e = dpLedgers.get(name);
+        if (e) {
+          e.fits++;
+          e.maxSpent = Math.max(e.maxSpent, ledger.spent.epsilon);
+        } else dpLedgers.set(name, { classifier: name, fits: 1, budget: ledger.budget, maxSpent: ledger.spent.epsilon, entries: ledger.entries });
+      },
+    },
+  };
+  const cellSpecific = ev.classifier_epsilon === 'cell' && classifiers.some((c) => c.startsWith('dp-'));
+  const precomputedTrtr = sharedTrtr(input, classifiers, classifierContext, cellSpecific);
   const { utility, metrics } = evaluateSynthetic({
+    precomputedTrtr,
     realTrain: data.train,
     realTest: data.test,
     synthTrain,
     synthTest,
     classifiers,
-    classifierContext: {
-      dp: {
-        epsilon,
-        delta: input.delta,
-        accountant: config.privacy.accountant,
-        onLedger: (name, ledger) => {
-          const e = dpLedgers.get(name);
-          if (e) {
-            e.fits++;
-            e.maxSpent = Math.max(e.maxSpent, ledger.spent.epsilon);
-          } else dpLedgers.set(name, { classifier: name, fits: 1, budget: ledger.budget, maxSpent: ledger.spent.epsilon, entries: ledger.entries });
-        },
-      },
-    },
+    classifierContext,
     settings: ev.settings,
     kinds: ev.scores,
     cv: ev.cv,

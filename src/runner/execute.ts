@@ -67,7 +67,7 @@ export async function executeCell(cell: PlannedCell, ctx: ExecuteContext): Promi
     base.cost.sampleSeconds = (performance.now() - t) / 1000;
     base.rows.synthetic = synthTrain.nrows;
     t = performance.now();
-    const ev = await evaluateCell({ config, data, synthTrain, synthTest, rng: rng.fork('eval'), nominalEpsilon: cell.epsilon, delta: cell.delta });
+    const ev = await evaluateCell({ config, data, synthTrain, synthTest, rng: rng.fork('eval'), nominalEpsilon: cell.epsilon, delta: cell.delta, seed: cell.seed });
     base.utility = ev.utility;
     base.metrics = ev.metrics;
     base.attacks = ev.attacks;
