@@ -11,6 +11,8 @@ import { summarise } from './aggregate.ts';
 const selector = z.strictObject({
   dataset: z.string().optional(),
   generator: z.string(),
+  /** Only cells whose generator options include these values (to tell variants of one generator apart). */
+  options: z.record(z.string(), z.unknown()).optional(),
   /** null = the non-private cell; omitted = any. */
   epsilon: z.number().nullable().optional(),
   /** Utility: setting/kind/classifier ("mean" = average over the classifiers present) and metric. */
@@ -50,6 +52,8 @@ export const experimentSchema = z.strictObject({
         left: selector,
         op: z.enum(['>', '<', '>=', '<=']),
         right: z.union([selector, z.number()]),
+        /** Added to the right side, e.g. -0.05 for "TSTR within 5 points of TRTR" (left >= right - 0.05). */
+        offset: z.number().default(0),
         source: z.string().optional(),
       }),
     )
@@ -65,7 +69,8 @@ export function selectMetric(cells: CellResult[], s: MetricSelector): { value: n
       c.status === 'ok' &&
       c.spec.generator === s.generator &&
       (s.dataset === undefined || c.spec.dataset === s.dataset) &&
-      (s.epsilon === undefined || c.spec.epsilon === s.epsilon),
+      (s.epsilon === undefined || c.spec.epsilon === s.epsilon) &&
+      Object.entries(s.options ?? {}).every(([k, v]) => JSON.stringify(c.spec.options?.[k]) === JSON.stringify(v)),
   );
   if (chosen.length === 0) return { value: null, n: 0, reason: `no finished cell for ${s.generator}${s.epsilon !== undefined ? ` at ε=${s.epsilon}` : ''}` };
   const perCell = chosen.map((c): number | null => {
@@ -110,13 +115,14 @@ export function compareExperiment(exp: Experiment, cells: CellResult[]): ReproRo
   }
   for (const cl of exp.claims) {
     const l = selectMetric(cells, cl.left);
-    const r = typeof cl.right === 'number' ? { value: cl.right, n: 1 } : selectMetric(cells, cl.right);
+    const sel = typeof cl.right === 'number' ? { value: cl.right, n: 1 } : selectMetric(cells, cl.right);
+    const r = { ...sel, value: sel.value === null ? null : sel.value + cl.offset };
     if (l.value === null || r.value === null) {
       rows.push({ label: cl.label, ours: l.value, theirs: r.value, delta: null, tolerance: null, verdict: 'missing', note: l.reason ?? (r as { reason?: string }).reason });
       continue;
     }
     const ok = cl.op === '>' ? l.value > r.value : cl.op === '<' ? l.value < r.value : cl.op === '>=' ? l.value >= r.value : l.value <= r.value;
-    rows.push({ label: `${cl.label} (${cl.op})`, ours: l.value, theirs: r.value, delta: l.value - r.value, tolerance: null, verdict: ok ? 'holds' : 'FAILS', note: cl.source });
+    rows.push({ label: `${cl.label} (${cl.op}${cl.offset ? ` other side ${cl.offset > 0 ? '+' : ''}${cl.offset}` : ''})`, ours: l.value, theirs: r.value, delta: l.value - r.value, tolerance: null, verdict: ok ? 'holds' : 'FAILS', note: cl.source });
   }
   return rows;
 }
