@@ -13,7 +13,7 @@ import { htmlReport } from '../src/report/html.ts';
 import { renderSvg } from '../src/report/render-chart.ts';
 import { markdownReport } from '../src/report/markdown.ts';
 import { buildReport } from '../src/report/report.ts';
-import { attackTable, utilityTable } from '../src/report/tables.ts';
+import { attackTable, costTable, ledgerTable, utilityTable } from '../src/report/tables.ts';
 import { fixtureCells, fixtureManifest, innCells, miaAuc, tstrAuc } from './report-fixtures.ts';
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -102,6 +102,14 @@ describe('two variants whose numbers differ stay apart', () => {
     expect(new Set(ids).size).toBe(ids.length);
     const html = htmlReport(model, { vega: '', vegaLite: '', vegaEmbed: '' });
     expect(html).toContain('<h3>adult · inn (filter: false)</h3>');
+  });
+
+  it('ledger and cost tables say which variant each cell is (ids only carry an options hash)', () => {
+    for (const t of [ledgerTable(cells), costTable(cells)]) {
+      expect(t.columns.slice(0, 2)).toEqual(['cell', 'generator']);
+      for (const [i, c] of cells.entries()) expect(t.rows[i].slice(0, 2)).toEqual([c.spec.id, c.spec.options.filter ? 'inn (filter: true)' : 'inn (filter: false)']);
+    }
+    expect(ledgerTable(fixtureCells()).columns[1]).toBe('target ε');
   });
 
   it('chart ids stay unique when labels slug alike', () => {

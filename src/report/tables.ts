@@ -5,7 +5,7 @@
  */
 import type { ScoreKind, Setting, UtilityScore } from '../eval/types.ts';
 import type { CellResult } from './cell.ts';
-import { compareLabels, epsOrder, fmt, summarise, type LabelledCell } from './aggregate.ts';
+import { compareLabels, epsOrder, fmt, summarise, variantLabels, type LabelledCell } from './aggregate.ts';
 import { isPerColumnMetric, metricRows, UTILITY_METRICS } from './records.ts';
 
 export interface TableModel {
@@ -193,8 +193,22 @@ export function ledgerSummary(entries: { what: string; mechanism: string; epsilo
     .join('; ');
 }
 
+/**
+ * Cell ids carry a hash of the options (`inn-3fa2b1`), which does not say which variant a cell is: with
+ * several variants of a generator, per-cell tables get a column with the variant label after the id.
+ */
+function withVariantColumn(cells: CellResult[], table: TableModel): TableModel {
+  const labels = variantLabels(cells);
+  if (cells.every((c) => labels.get(c) === c.spec.generator)) return table;
+  return { ...table, columns: [table.columns[0], 'generator', ...table.columns.slice(1)], rows: table.rows.map((r, i) => [r[0], labels.get(cells[i])!, ...r.slice(1)]) };
+}
+
 /** Per cell: target vs spent ε and δ, and what the budget paid for. */
 export function ledgerTable(cells: CellResult[]): TableModel {
+  return withVariantColumn(cells, ledgerRows(cells));
+}
+
+function ledgerRows(cells: CellResult[]): TableModel {
   const rows = cells.map((c) => {
     const priv = c.spec.epsilon !== null;
     const l = c.ledger;
@@ -218,7 +232,7 @@ export function ledgerTable(cells: CellResult[]): TableModel {
 }
 
 export function costTable(cells: CellResult[]): TableModel {
-  return {
+  return withVariantColumn(cells, {
     title: 'Cost',
     note: 'Peak RSS is the maximum resident memory of the process that ran the cell.',
     columns: ['cell', 'fit s', 'sample s', 'eval s', 'peak RSS MB', 'backend', 'rows train / test / synthetic'],
@@ -231,7 +245,7 @@ export function costTable(cells: CellResult[]): TableModel {
       c.cost.backend,
       c.rows ? `${c.rows.train} / ${c.rows.test} / ${c.rows.synthetic}` : '',
     ]),
-  };
+  });
 }
 
 export interface EnvironmentInfo {
