@@ -108,7 +108,7 @@ describe('noise for the Gumbel-softmax', () => {
     }
     // Gumbel(0, 1): mean γ ≈ 0.5772, variance π²/6.
     const g = gumbelTensor(200, 500, new Rng(12));
-    const v = g.dataSync();
+    const v = Array.from(g.dataSync());
     const mean = v.reduce((a, b) => a + b, 0) / v.length;
     const varc = v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length;
     expect(Math.abs(mean - 0.5772)).toBeLessThan(0.01);

@@ -82,22 +82,29 @@ export const ctganOptionsSchema = z.strictObject({
   sigma: z.number().positive().optional().describe('dpsgd noise multiplier; omitted = calibrated from the ε left after preprocessing (smartnoise fixes σ=5).'),
   max_grad_norm: z.number().positive().default(1).describe('dpsgd per-example clipping norm C (smartnoise 1.0).'),
   clip_generated: z.boolean().default(true).describe('dpsgd: clip generated rows too (Opacus semantics).'),
-  // ---- pate ----
-  teachers: int.min(2).default(250).describe('pate: teachers, each on its own disjoint partition (smartnoise n//1000+1).'),
-  lambda: z.number().positive().default(1).describe('pate: Laplace noise scale 1/λ on each vote count (λ=1: unanimous votes are nearly free).'),
+  // ---- pate ---- (the shared PATE critic's defaults, measured on Adult at ε = 1: see critics-pate.ts)
+  teachers: int.min(2).optional().describe('pate: teachers, each on its own disjoint partition (default: one per teacher_rows rows; smartnoise n//1000+1).'),
+  teacher_rows: int.positive().default(32).describe('pate: rows per teacher when `teachers` is not given.'),
+  lambda: z.number().positive().default(1).describe('pate: Laplace noise scale 1/λ on each vote count (smartnoise 1e-3 makes labels coin flips).'),
   teacher: z.enum(['logreg', 'mlp']).default('logreg'),
   teacher_dims: z.array(int.positive()).default([32]),
-  teacher_steps: int.positive().default(2),
-  teacher_warmup: int.min(0).default(100).describe('pate: teacher steps before the first query (no labels released, so free).'),
-  teacher_batch: int.positive().default(64),
+  teacher_features: z.enum(['raw', 'target']).default('target').describe('pate: teachers see the row, or the row crossed with the target one-hot (one model per class).'),
+  teacher_squares: z.boolean().default(true).describe('pate: teachers also see squared α values.'),
+  teacher_steps: int.min(0).default(1),
+  teacher_warmup: int.min(0).default(100).describe('pate: teacher steps before the first query (no label released, so free).'),
+  teacher_batch: int.positive().default(32),
   teacher_lr: z.number().positive().default(5e-3),
   teacher_l2: z.number().min(0).default(1e-2),
-  student_steps: int.positive().default(5).describe('pate: student steps per iteration (smartnoise student_iters=5).'),
-  query_batch: int.positive().default(64),
-  replay: int.min(0).default(20),
-  iterations: int.positive().default(3000).describe('pate: cap on iterations (training otherwise stops when the budget is spent).'),
+  reference_share: z.number().min(0).max(1).default(0.5).describe('pate: share of the teachers\' "fake" rows drawn uniformly over the declared domain (public) instead of from the generator.'),
   vote_threshold: z.enum(['fixed', 'median']).default('fixed').describe('pate: teacher votes real when its logit > 0 (fixed, the paper) or for the more realistic half of each batch (median).'),
-  moments: int.positive().default(100).describe('pate: moment orders (smartnoise moments_order=100).'),
+  query_batch: int.positive().default(16),
+  query_screen: int.positive().default(8).describe('pate: candidates per query; the student (post-processing) keeps those furthest from its boundary.'),
+  student_steps: int.positive().default(10).describe('pate: student steps per iteration (smartnoise student_iters=5).'),
+  replay: int.min(0).default(1000),
+  pate_generator_steps: int.positive().default(5).describe('pate: generator steps per iteration.'),
+  patience: int.min(0).default(10).describe('pate: stop after this many query batches labelled all "fake" (decided from released labels).'),
+  iterations: int.positive().default(300).describe('pate: cap on iterations (training otherwise stops when the budget is spent).'),
+  moments: int.positive().default(200).describe('pate: moment orders l = 1..L (smartnoise 100).'),
 });
 
 export type CtganOptions = z.infer<typeof ctganOptionsSchema>;
@@ -378,11 +385,40 @@ export class CtganGenerator implements Generator {
           accountant: opts.privacy.accountant,
         });
       } else {
+        const schema = new Map((train.meta.schema ?? []).map((c) => [c.name, c]));
+        const refRng = rng.fork('reference');
+        // Public reference rows: uniform over the declared bounds and levels, encoded with the (released) modes.
+        data.reference = (rows) => {
+          const cols = train.columns.map((c) => {
+            const lay = enc.columns.find((l) => l.name === c.name)!;
+            if (c.kind === 'numeric') {
+              const sc = schema.get(c.name)!;
+              const values = Float64Array.from({ length: rows }, () => {
+                const v = sc.min! + refRng.uniform() * (sc.max! - sc.min!);
+                return c.integer ? Math.round(v) : v;
+              });
+              return { kind: 'numeric' as const, name: c.name, values, integer: c.integer };
+            }
+            const levels = lay.kind === 'discrete' ? lay.levels : [];
+            return { kind: 'categorical' as const, name: c.name, levels, codes: Int32Array.from({ length: rows }, () => refRng.int(levels.length)) };
+          });
+          const t = new Table(cols, train.meta);
+          const x = enc.encode(t, refRng.fork('encode'));
+          const c = cs.ofRows(Int32Array.from({ length: rows }, (_, i) => i), enc.discreteCodes(t), refRng);
+          const out = new Float32Array(rows * width);
+          for (let i = 0; i < rows; i++) {
+            out.set(x.subarray(i * d, (i + 1) * d), i * width);
+            out.set(c.cond.subarray(i * cs.dim, (i + 1) * cs.dim), i * width + d);
+          }
+          return tf.tensor2d(out, [rows, width]);
+        };
+        const target = enc.discrete.find((c) => c.name === train.meta.target);
+        if (target) data.targetSpan = { offset: target.offset, width: target.levels.length };
         critic = new PateCritic(
           data,
           {
             student: discriminator,
-            teachers: o.teachers,
+            teachers: o.teachers ?? Math.max(2, Math.floor(n / o.teacher_rows)),
             lambda: o.lambda,
             teacher: o.teacher,
             teacherDims: o.teacher_dims,
@@ -396,6 +432,12 @@ export class CtganGenerator implements Generator {
             replay: o.replay,
             moments: o.moments,
             voteThreshold: o.vote_threshold,
+            referenceShare: o.reference_share,
+            teacherFeatures: o.teacher_features === 'target' && data.targetSpan ? 'target' : 'raw',
+            queryScreen: o.query_screen,
+            patience: o.patience,
+            teacherSquares: o.teacher_squares,
+            numericOffsets: Array.from({ length: enc.continuous }, (_, i) => i),
             epsilon: remaining.epsilon,
             delta: remaining.delta,
           },
@@ -422,6 +464,7 @@ export class CtganGenerator implements Generator {
       gCount = 0;
     };
     const bce = critic.loss === 'bce';
+    const gSteps = mech === 'pate' ? o.pate_generator_steps : 1;
     const gBatch = dp ? o.batch_size : B;
     let stopped = 'epochs';
     let done = 0;
@@ -434,28 +477,30 @@ export class CtganGenerator implements Generator {
             break outer;
           }
         }
-        const c = cs.sampleTraining(gBatch, condRng);
-        let ceValue = 0;
-        const loss = optG.minimize(
-          () => {
-            const logits = G.apply(this.input(c, gBatch, zRng));
-            const x = head.apply(logits, headOpts);
-            const score = tf.reshape(critic.score(appendCond(x, c, cs.dim)), [-1]);
-            // WGAN: −mean D(G(z)); BCE: non-saturating −log σ(D(G(z))) (smartnoise dpctgan label 1).
-            const adv = bce ? tf.mean(tf.softplus(tf.neg(score))) : tf.neg(tf.mean(score));
-            const ce = cs.dim > 0 ? condCrossEntropy(logits, tf.tensor2d(c.cond, [gBatch, cs.dim]), cs) : tf.scalar(0);
-            ceValue = (ce.dataSync() as Float32Array)[0];
-            return tf.add(adv, ce) as tf.Scalar;
-          },
-          true,
-          G.variables,
-        );
-        const gValue = loss ? (loss.dataSync() as Float32Array)[0] : NaN;
-        if (!Number.isFinite(gValue)) throw new Error(`ctgan: training diverged (non-finite generator loss at step ${r + 1}); lower generator_lr/discriminator_lr`);
-        gSum += gValue;
-        ceSum += ceValue;
-        gCount += 1;
-        loss?.dispose();
+        for (let gs = 0; gs < gSteps; gs++) {
+          const c = cs.sampleTraining(gBatch, condRng);
+          let ceValue = 0;
+          const loss = optG.minimize(
+            () => {
+              const logits = G.apply(this.input(c, gBatch, zRng));
+              const x = head.apply(logits, headOpts);
+              const score = tf.reshape(critic.score(appendCond(x, c, cs.dim)), [-1]);
+              // WGAN: −mean D(G(z)); BCE: non-saturating −log σ(D(G(z))) (smartnoise dpctgan label 1).
+              const adv = bce ? tf.mean(tf.softplus(tf.neg(score))) : tf.neg(tf.mean(score));
+              const ce = cs.dim > 0 ? condCrossEntropy(logits, tf.tensor2d(c.cond, [gBatch, cs.dim]), cs) : tf.scalar(0);
+              ceValue = (ce.dataSync() as Float32Array)[0];
+              return tf.add(adv, ce) as tf.Scalar;
+            },
+            true,
+            G.variables,
+          );
+          const gValue = loss ? (loss.dataSync() as Float32Array)[0] : NaN;
+          if (!Number.isFinite(gValue)) throw new Error(`ctgan: training diverged (non-finite generator loss at step ${r + 1}); lower generator_lr/discriminator_lr`);
+          gSum += gValue;
+          ceSum += ceValue;
+          gCount += 1;
+          loss?.dispose();
+        }
         done = r + 1;
         if (done % roundsPerEpoch === 0) {
           record();
