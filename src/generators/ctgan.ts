@@ -473,7 +473,8 @@ export class CtganGenerator implements Generator {
       outer: for (let r = 0; r < rounds; r++) {
         for (let s = 0; s < o.discriminator_steps; s++) {
           if (!critic.update()) {
-            stopped = 'budget';
+            // The PATE critic may also stop for lack of signal (patience); it says why when it can.
+            stopped = (critic as { stopReason?: string }).stopReason ?? 'budget';
             break outer;
           }
         }
