@@ -80,6 +80,8 @@ export interface PateOptions {
    * 0 = never.
    */
   patience?: number;
+  /** Public reference rows added to each query batch (labelled and accounted like the others). */
+  referenceQueries?: number;
   /** Candidate multiplier for student-screened queries (1 = query the generator's rows as drawn). */
   queryScreen?: number;
   epsilon: number;
@@ -104,6 +106,8 @@ export class PateCritic implements Critic {
   /** Why update() last returned false: 'budget' or 'no-signal'. */
   stopReason?: string;
   private sinceReal = 0;
+  /** Share of the last batch's generated queries labelled "real" (a released quantity). */
+  lastSignal?: number;
   /** Noisy labels of the last released query batch. */
   lastLabels: Uint8Array = new Uint8Array(0);
   studentSteps = 0;
@@ -143,6 +147,10 @@ export class PateCritic implements Critic {
 
   score(x: tf.Tensor2D): tf.Tensor2D {
     return this.net.apply(x);
+  }
+
+  signal(): number | undefined {
+    return this.lastSignal;
   }
 
   /** What the teachers see of a row: the row itself, or the row crossed with the target's one-hot. */
@@ -246,8 +254,8 @@ export class PateCritic implements Critic {
     if (this.iterations === 0) for (let s = 0; s < this.o.teacherWarmup; s++) this.trainTeachers();
     for (let s = 0; s < this.o.teacherSteps; s++) tLoss += this.trainTeachers();
     // Queries: generated rows labelled by the teachers; accounted in full before any label is drawn.
-    const B = this.o.queryBatch;
-    const q = this.queries(B);
+    const q = this.queries(this.o.queryBatch);
+    const B = q.shape[0];
     const votes = this.votes(q);
     const trial = this.accountant.clone();
     for (let i = 0; i < B; i++) trial.addGap(Math.abs(2 * votes[i] - this.o.teachers));
@@ -262,6 +270,9 @@ export class PateCritic implements Critic {
     q.dispose();
     let nReal = 0;
     for (let i = 0; i < B; i++) nReal += labels[i];
+    let genReal = 0;
+    for (let i = 0; i < this.o.queryBatch; i++) genReal += labels[i];
+    this.lastSignal = genReal / this.o.queryBatch;
     this.buffer.push({ x: Float32Array.from(xq), y: Float32Array.from(labels) });
     if (this.buffer.length > Math.max(1, this.o.replay)) this.buffer.shift();
     let sLoss = 0;
@@ -283,6 +294,17 @@ export class PateCritic implements Critic {
    * from its decision boundary, where the teachers are likely to agree (cheap queries), on both sides of it.
    */
   private queries(B: number): tf.Tensor2D {
+    const g = this.generatedQueries(B);
+    const r = this.o.referenceQueries ?? 0;
+    if (r <= 0 || !this.data.reference) return g;
+    // Public reference rows labelled by the teachers too: they show the student where "fake" lies away
+    // from the generator's current rows, so the generator is not drawn into regions nobody labelled.
+    const out = tf.concat([g, this.data.reference(r)], 0) as tf.Tensor2D;
+    g.dispose();
+    return out;
+  }
+
+  private generatedQueries(B: number): tf.Tensor2D {
     const c = this.o.queryScreen ?? 1;
     if (c <= 1 || this.iterations === 0) return this.data.generate(B);
     const cand = this.data.generate(B * c);

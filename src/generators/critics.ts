@@ -55,6 +55,11 @@ export interface Critic {
   readonly loss: 'bce' | 'wgan';
   /** Critic logits of rows (what the generator's loss is computed from). */
   score(x: tf.Tensor2D): tf.Tensor2D;
+  /**
+   * Optional post-processing quality signal of the latest round (higher = better), computed only from
+   * released quantities; the generator keeps the weights of the round where its running mean peaked.
+   */
+  signal?(): number | undefined;
   /** Why the last update() returned false (default 'budget'). */
   readonly stopReason?: string;
   /** One round of critic training; false (releasing nothing) when the budget does not allow it. */

@@ -77,7 +77,7 @@ export const ganOptionsSchema = z.strictObject({
   ),
   teacher_squares: z.boolean().default(true).describe('pategan: teachers also see squared numerics (a linear teacher can then score a typical range).'),
   teacher_steps: int.min(0).default(1).describe('pategan: teacher gradient steps per outer iteration (teachers are kept and updated, not re-fit).'),
-  teacher_warmup: int.min(0).default(100).describe('pategan: teacher steps before the first query (no label is released, so free).'),
+  teacher_warmup: int.min(0).default(300).describe('pategan: teacher steps before the first query (no label is released, so free).'),
   teacher_batch: int.positive().default(32).describe('pategan: real rows of its own partition (and as many generated/reference rows) per teacher step.'),
   teacher_lr: z.number().positive().default(5e-3),
   teacher_l2: z.number().min(0).default(1e-2).describe('pategan: L2 penalty of the teachers (keeps them alike, so votes agree).'),
@@ -88,12 +88,16 @@ export const ganOptionsSchema = z.strictObject({
     'pategan: a teacher votes real when its logit > 0 (fixed, the paper) or for the more realistic half of each query batch (median).',
   ),
   query_batch: int.positive().default(16).describe('pategan: generated rows labelled by the teachers per outer iteration (original/smartnoise 64).'),
+  reference_queries: int.min(0).default(0).describe('pategan: public reference rows added to each query batch (labelled and accounted like the others).'),
   query_screen: int.positive().default(8).describe(
     'pategan: draw this many candidates per query; the student (post-processing) keeps those furthest from its boundary, half per side (1 = off).',
   ),
   student_steps: int.positive().default(10).describe('pategan: student steps per outer iteration (smartnoise student_iters=5, original n_s=1).'),
   replay: int.min(0).default(1000).describe('pategan: past labelled batches the student keeps training on (post-processing: costs no budget).'),
   pate_generator_steps: int.positive().default(5).describe('pategan: generator steps per outer iteration (original: 1).'),
+  keep_best: z.boolean().default(true).describe(
+    'pategan: sample from the generator of the round where the share of its queries voted "real" peaked (released labels only).',
+  ),
   patience: int.min(0).default(10).describe(
     'pategan: stop after this many consecutive query batches labelled all "fake" (no signal left; decided from released labels).',
   ),
@@ -188,6 +192,7 @@ export class GanGenerator implements Generator {
         teacherFeatures: o.teacher_features === 'target' && data.targetSpan ? 'target' : 'raw',
         queryScreen: o.query_screen,
         patience: o.patience,
+        referenceQueries: o.reference_queries,
         teacherSquares: o.teacher_squares,
         numericOffsets: enc.numericColumns(),
         epsilon: remaining.epsilon,
@@ -235,6 +240,10 @@ export class GanGenerator implements Generator {
       gSum = 0;
       gCount = 0;
     };
+    // pategan: the share of generated queries the teachers voted "real" (released, so free to use) tracks
+    // how convincing the generator is; keep the weights where its running mean peaked (post-processing).
+    let smoothed: number | undefined;
+    let best: { score: number; weights: tf.Tensor[]; round: number } | undefined;
     let stopped = 'epochs';
     let done = 0;
     const B = discriminator.batchSize;
@@ -259,6 +268,15 @@ export class GanGenerator implements Generator {
           updateEma();
         }
         done = r + 1;
+        const sig = critic.signal?.();
+        if (sig !== undefined && o.keep_best) {
+          smoothed = smoothed === undefined ? sig : 0.7 * smoothed + 0.3 * sig;
+          if (best === undefined || smoothed > best.score) {
+            const weights = (ema.length > 0 ? ema : G.variables).map((v) => tf.keep(v.clone()));
+            if (best) tf.dispose(best.weights);
+            best = { score: smoothed, weights, round: done };
+          }
+        }
         if (done % roundsPerEpoch === 0) {
           record();
           opts.progress?.(done, rounds, `${critic.constructor === PateCritic ? 'iteration' : 'step'} ${done}`);
@@ -274,12 +292,17 @@ export class GanGenerator implements Generator {
         ...mechReport,
         losses,
         stopped,
+        ...(best ? { keptRound: best.round } : {}),
         seconds: (performance.now() - t0) / 1000,
         backend: backendInfo()?.name ?? tf.getBackend(),
         dimensions: { encoded: d, latent: o.latent_dim },
       };
     } finally {
       ema.forEach((e, i) => G.variables[i].assign(e));
+      if (best) {
+        best.weights.forEach((w, i) => G.variables[i].assign(w));
+        tf.dispose(best.weights);
+      }
       tf.dispose(ema);
       critic.dispose();
       optG.dispose();
