@@ -20,6 +20,7 @@ import { MixedSpace } from '../src/eval/attacks/space.ts';
 import { kanonInfo } from '../src/generators/baselines/kanon.ts';
 import { uniformInfo } from '../src/generators/baselines/uniform.ts';
 import { Ledger } from '../src/privacy/ledger.ts';
+import { mergePerfJson } from './perf-json.ts';
 
 const ATTACKS = ['dcr-share', 'closest-distance', 'domias', 'tcap'];
 const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
@@ -118,18 +119,7 @@ async function main(): Promise<void> {
     command: 'npx tsx bench/attacks-perf.ts',
   };
 
-  const out = path.resolve(args.out);
-  let merged: Record<string, unknown> = {};
-  if (existsSync(out)) {
-    try {
-      merged = JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown>;
-    } catch {
-      merged = {};
-    }
-  }
-  merged.attack_seconds = result;
-  mkdirSync(path.dirname(out), { recursive: true });
-  writeFileSync(out, JSON.stringify(merged, null, 2) + '\n');
+  const out = mergePerfJson(args.out, { attack_seconds: result });
   console.log(JSON.stringify(result, null, 2));
   console.log(`merged attack_seconds into ${out}`);
 }

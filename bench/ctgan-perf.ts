@@ -22,6 +22,7 @@ import { createGenerator } from '../src/generators/registry.ts';
 import type { Mechanism } from '../src/generators/types.ts';
 import { Ledger } from '../src/privacy/ledger.ts';
 import { ctganStep } from './models.ts';
+import { mergePerfJson } from './perf-json.ts';
 
 // Reference points (recorded, not measured here):
 // - CTGAN (PyTorch, CPU) on Adult on this machine: ≈ 4.8 s per epoch; its transformer fit 15–50 s (issue 7).
@@ -147,18 +148,7 @@ async function main(): Promise<void> {
     ...(dpctgan ? { dpctgan_epoch_seconds: round(dpctgan.wall), dpctgan_epoch_cpu_seconds: round(dpctgan.cpu) } : {}),
   };
 
-  const out = path.resolve(args.out);
-  let merged: Record<string, unknown> = {};
-  if (existsSync(out)) {
-    try {
-      merged = JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown>;
-    } catch {
-      throw new Error(`ctgan-perf: ${args.out} exists but is not JSON; move it away first`);
-    }
-  }
-  Object.assign(merged, result);
-  mkdirSync(path.dirname(out), { recursive: true });
-  writeFileSync(out, JSON.stringify(merged, null, 2) + '\n');
+  const out = mergePerfJson(args.out, result);
 
   const lines = [
     `backend ${info.name}; load average ${loadBefore.map((x) => x.toFixed(2)).join(' ')} (2 cores shared: wall includes waiting)`,

@@ -13,6 +13,7 @@ import { loadDataset } from '../src/data/registry.ts';
 import { CLASSIFIER_NAMES, Preprocessor, fitOnTable } from '../src/eval/classifiers/index.ts';
 import { binaryScores } from '../src/eval/metrics.ts';
 import { pmse } from '../src/eval/pmse.ts';
+import { mergePerfJson } from './perf-json.ts';
 
 function parseArgs(argv: string[]): { out: string; repeats: number } {
   const args = { out: 'reports/perf.json', repeats: 1 };
@@ -112,18 +113,7 @@ function main(): void {
       date: new Date().toISOString(),
     },
   };
-  const out = path.resolve(args.out);
-  let merged: Record<string, unknown> = {};
-  if (existsSync(out)) {
-    try {
-      merged = JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown>;
-    } catch {
-      merged = {};
-    }
-  }
-  Object.assign(merged, result);
-  mkdirSync(path.dirname(out), { recursive: true });
-  writeFileSync(out, JSON.stringify(merged, null, 2) + '\n');
+  const out = mergePerfJson(args.out, result);
   console.log(`merged into ${out}`);
 }
 

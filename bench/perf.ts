@@ -15,6 +15,7 @@ import { initBackend } from '../src/compute/backend.ts';
 import { loadNativeGemm } from '../src/compute/native.ts';
 import { Rng } from '../src/compute/rng.ts';
 import { ctganStep, dpsgdStep, mlpStep, type Step } from './models.ts';
+import { mergePerfJson } from './perf-json.ts';
 
 interface Args {
   backend?: string;
@@ -202,18 +203,7 @@ async function main(): Promise<void> {
     },
   };
 
-  const out = path.resolve(args.out);
-  let merged: Record<string, unknown> = {};
-  if (existsSync(out)) {
-    try {
-      merged = JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown>;
-    } catch {
-      throw new Error(`bench:perf: ${args.out} exists but is not JSON; move it away first`);
-    }
-  }
-  Object.assign(merged, result);
-  mkdirSync(path.dirname(out), { recursive: true });
-  writeFileSync(out, JSON.stringify(merged, null, 2) + '\n');
+  const out = mergePerfJson(args.out, result);
 
   const lines: string[] = [];
   lines.push(`backend: ${info.name} (${info.detail ?? info.tfBackend})${info.reason.length ? ` — skipped: ${info.reason.join('; ')}` : ''}`);
