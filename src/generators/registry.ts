@@ -40,6 +40,6 @@ export function resolveGenerator(name: string, requested: Mechanism[] | undefine
 }
 
 export function createGenerator(name: string, options: Record<string, unknown> = {}): Generator {
-  const info = getGeneratorInfo(name);
-  return (info.aliasOf ? getGeneratorInfo(info.aliasOf.base) : info).create(options);
+  // An alias's own factory builds the base architecture and names the alias in option errors.
+  return getGeneratorInfo(name).create(options);
 }
