@@ -8,6 +8,7 @@
  * extras.series      — SeriesBands[]: per time step mean ± std of real vs synthetic series (per class).
  */
 import type { Column, Table } from '../data/table.ts';
+import { association } from '../eval/fidelity.ts';
 
 export interface NumericMarginal {
   column: string;
@@ -172,84 +173,13 @@ export function computeMarginals(real: Table, synthetic: Table, opts: { bins?: n
   return out;
 }
 
-function pearson(x: Float64Array, y: Float64Array): number {
-  const n = x.length;
-  let mx = 0;
-  let my = 0;
-  for (let i = 0; i < n; i++) {
-    mx += x[i];
-    my += y[i];
-  }
-  mx /= n;
-  my /= n;
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (let i = 0; i < n; i++) {
-    const dx = x[i] - mx;
-    const dy = y[i] - my;
-    sxy += dx * dy;
-    sxx += dx * dx;
-    syy += dy * dy;
-  }
-  return sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : 0;
-}
-
-/** Cramér's V (uncorrected) from two code vectors. */
-function cramersV(a: Int32Array, ka: number, b: Int32Array, kb: number): number {
-  const n = a.length;
-  if (n === 0 || ka < 2 || kb < 2) return 0;
-  const tab = new Float64Array(ka * kb);
-  const ra = new Float64Array(ka);
-  const rb = new Float64Array(kb);
-  for (let i = 0; i < n; i++) {
-    tab[a[i] * kb + b[i]]++;
-    ra[a[i]]++;
-    rb[b[i]]++;
-  }
-  let chi2 = 0;
-  for (let i = 0; i < ka; i++)
-    for (let j = 0; j < kb; j++) {
-      const e = (ra[i] * rb[j]) / n;
-      if (e > 0) chi2 += (tab[i * kb + j] - e) ** 2 / e;
-    }
-  const used = (r: Float64Array) => r.reduce((s, v) => s + (v > 0 ? 1 : 0), 0);
-  const k = Math.min(used(ra), used(rb)) - 1;
-  return k > 0 ? Math.sqrt(chi2 / n / k) : 0;
-}
-
-/** Correlation ratio η of a numeric column given a categorical one. */
-function correlationRatio(codes: Int32Array, k: number, x: Float64Array): number {
-  const n = x.length;
-  const sum = new Float64Array(k);
-  const cnt = new Float64Array(k);
-  let total = 0;
-  for (let i = 0; i < n; i++) {
-    sum[codes[i]] += x[i];
-    cnt[codes[i]]++;
-    total += x[i];
-  }
-  const mean = total / n;
-  let between = 0;
-  for (let j = 0; j < k; j++) if (cnt[j] > 0) between += cnt[j] * (sum[j] / cnt[j] - mean) ** 2;
-  let tot = 0;
-  for (let i = 0; i < n; i++) tot += (x[i] - mean) ** 2;
-  return tot > 0 ? Math.sqrt(between / tot) : 0;
-}
-
-function association(a: Column, b: Column): number {
-  if (a.kind === 'numeric' && b.kind === 'numeric') return pearson(a.values, b.values);
-  if (a.kind === 'categorical' && b.kind === 'categorical') return cramersV(a.codes, a.levels.length, b.codes, b.levels.length);
-  const [c, x] = a.kind === 'categorical' ? [a, b as Extract<Column, { kind: 'numeric' }>] : [b as Extract<Column, { kind: 'categorical' }>, a as Extract<Column, { kind: 'numeric' }>];
-  return correlationRatio(c.codes, c.levels.length, x.values);
-}
-
+/** Pairwise associations as the fidelity metrics define them (src/eval/fidelity.ts); 0 where undefined. */
 function associations(t: Table, names: string[]): number[][] {
   const cols = names.map((n) => t.columns.find((c) => c.name === n)!);
   const m = names.map(() => names.map(() => 0));
   for (let i = 0; i < cols.length; i++) {
     m[i][i] = 1;
-    for (let j = i + 1; j < cols.length; j++) m[i][j] = m[j][i] = association(cols[i], cols[j]);
+    for (let j = i + 1; j < cols.length; j++) m[i][j] = m[j][i] = association(cols[i], cols[j]) ?? 0;
   }
   return m;
 }
