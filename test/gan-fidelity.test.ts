@@ -6,17 +6,25 @@ import { Ledger } from '../src/privacy/ledger.ts';
 import { frequencies, knownTable } from './gan-helpers.ts';
 
 describe('gan reproduces a known distribution', () => {
-  it('two independent categoricals with set frequencies and a N(6, 1) numeric', async () => {
+  // conditional = target: the label `a` is drawn from its frequencies and the rest generated given it.
+  // The discriminator sees the encoded row, or (label-cross, the default) the row crossed with the label.
+  it.each([
+    ['target', 'label-cross'],
+    ['target', 'row'],
+    ['none', 'row'],
+  ])('two independent categoricals with set frequencies and a N(6, 1) numeric (conditional: %s, view: %s)', async (conditional, view) => {
     await initBackend('auto');
     const t = knownTable(3000);
-    const g = new GanGenerator(ganOptionsSchema.parse({ epochs: 30, batch_size: 100, generator_dims: [32, 32], discriminator_dims: [32, 32], latent_dim: 8, generator_lr: 2e-4, discriminator_lr: 2e-4 }));
+    const g = new GanGenerator(
+      ganOptionsSchema.parse({ conditional, discriminator_view: view, epochs: view === 'row' ? 30 : 50, batch_size: 100, generator_dims: [32, 32], discriminator_dims: [32, 32], latent_dim: 8, generator_lr: 2e-4, discriminator_lr: 2e-4 }),
+    );
     const report = await g.fit(t, {
       rng: new Rng(11),
       privacy: { mechanism: 'none', epsilon: Infinity, delta: 1e-5, accountant: 'pld' },
       ledger: new Ledger({ epsilon: Infinity, delta: 1e-5 }),
     });
-    expect(report.losses?.discriminator?.length).toBe(30);
-    expect(report.losses?.generator?.length).toBe(30);
+    expect(report.losses?.discriminator?.length).toBe(view === 'row' ? 30 : 50);
+    expect(report.losses?.generator?.length).toBe(view === 'row' ? 30 : 50);
     const s = await g.sample(4000, new Rng(2));
     const fa = frequencies(s, 'a');
     const fb = frequencies(s, 'b');

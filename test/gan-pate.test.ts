@@ -6,7 +6,7 @@ import type { CriticData } from '../src/generators/critics.ts';
 import { GanEncoding } from '../src/generators/encoding.ts';
 import { GanGenerator, ganOptionsSchema } from '../src/generators/gan.ts';
 import { Ledger } from '../src/privacy/ledger.ts';
-import { PateMomentsAccountant, pateFlipBound } from '../src/privacy/pate.ts';
+import { calibratePateLambda, PateMomentsAccountant, pateFlipBound } from '../src/privacy/pate.ts';
 import { knownTable } from './gan-helpers.ts';
 
 function fixture(o: Partial<PateOptions> = {}, mutate?: (real: Float32Array, d: number) => void) {
@@ -143,6 +143,20 @@ describe('pategan: noisy aggregation and accounting', () => {
     expect(critic.accountant.queries).toBe(16);
     expect(critic.accountant.epsilon(1e-5)).toBe(eps);
     expect(critic.lastLabels).toBe(labelsBefore);
+  });
+
+  it('λ = auto is calibrated so that the planned iterations fit the budget: training runs them all', async () => {
+    const t = knownTable(300);
+    const g = new GanGenerator(ganOptionsSchema.parse({ lambda: 'auto', teachers: 30, query_batch: 16, iterations: 30, patience: 0, generator_dims: [16], latent_dim: 8, teacher_warmup: 5 }));
+    const ledger = new Ledger({ epsilon: 1, delta: 1e-5 });
+    const r = await g.fit(t, { rng: new Rng(2), privacy: { mechanism: 'pate', epsilon: 1, delta: 1e-5, accountant: 'pld' }, ledger });
+    // 5 % of ε went to the label frequencies first; λ was calibrated on the rest.
+    const rest = 1 - ledger.entries.find((e) => e.what.startsWith('target frequencies'))!.epsilon;
+    expect(r.lambda).toBeCloseTo(calibratePateLambda(30 * 16, rest, 1e-5, 200), 12);
+    expect(r.iterations).toBe(30);
+    expect(r.stopped).toBe('epochs');
+    expect(r.epsilon as number).toBeLessThanOrEqual(rest);
+    expect(ledger.spent().epsilon).toBeLessThanOrEqual(1);
   });
 
   it('the fit report and the ledger carry the accountant ε at the cell δ, never above the target', async () => {

@@ -10,6 +10,7 @@ import {
   partition,
   PateMomentsAccountant,
   pateDataIndependentEpsilon,
+  calibratePateLambda,
   pateFlipBound,
   pateQueryMoment,
 } from '../src/privacy/pate.ts';
@@ -113,6 +114,16 @@ describe('PATE moments accountant', () => {
     });
     expect(acc.epsilon(1e-5)).toBeGreaterThan(skipping.epsilon(1e-5));
     expect(acc.epsilon(1e-5)).toBeCloseTo(handEpsilon(new Array(200).fill(k), lambda, 1e-5), 10);
+  });
+
+  it('λ calibration: the largest λ whose data-independent bound fits the planned queries in ε', () => {
+    for (const [queries, epsilon] of [[1920, 1], [1920, 100], [50, 0.5]] as const) {
+      const lambda = calibratePateLambda(queries, epsilon, 1e-5, 200);
+      expect(pateDataIndependentEpsilon(queries, lambda, 1e-5, 200).epsilon).toBeLessThanOrEqual(epsilon);
+      expect(pateDataIndependentEpsilon(queries, lambda * 1.001, 1e-5, 200).epsilon).toBeGreaterThan(epsilon);
+    }
+    // Below the floor log(1/δ)/L no λ fits: a clear error, not λ = 0.
+    expect(() => calibratePateLambda(10, 0.01, 1e-5, 200)).toThrow(/floor/);
   });
 
   it('data-independent accountants bound it from above and follow their formulas', () => {

@@ -37,7 +37,7 @@ import { DenseNet, type ForwardContext } from '../privacy/dpnet.ts';
 import { plainGradients } from '../privacy/dpsgd.ts';
 import type { Ledger } from '../privacy/ledger.ts';
 import { noisyTeacherLabels, partition, pateDataIndependentEpsilon, PateMomentsAccountant } from '../privacy/pate.ts';
-import type { Critic, CriticData, DiscriminatorOptions } from './critics.ts';
+import { crossWithLabel, viewRows, type Critic, type CriticData, type DiscriminatorOptions } from './critics.ts';
 import type { FitReport } from './types.ts';
 
 export interface PateOptions {
@@ -139,14 +139,14 @@ export class PateCritic implements Critic {
       },
       rng.fork('teachers-init'),
     );
-    this.net = new DenseNet('student', data.d, mlpSpecs(o.student.hidden, 1, { activation: o.student.activation, dropout: o.student.dropout }), rng.fork('student-init'));
+    this.net = new DenseNet('student', data.view?.dim ?? data.d, mlpSpecs(o.student.hidden, 1, { activation: o.student.activation, dropout: o.student.dropout }), rng.fork('student-init'));
     this.optS = createOptimizer(o.student.optimizer);
     this.optT = createOptimizer({ name: 'adam', learningRate: o.teacherLr, weightDecay: o.teacherL2 });
     this.accountant = new PateMomentsAccountant({ lambda: o.lambda, moments: o.moments });
   }
 
   score(x: tf.Tensor2D): tf.Tensor2D {
-    return this.net.apply(x);
+    return this.net.apply(viewRows(this.data, x));
   }
 
   signal(): number | undefined {
@@ -166,12 +166,7 @@ export class PateCritic implements Critic {
       const num = tf.gather(x2, tf.tensor1d(Int32Array.from(this.o.numericOffsets!), 'int32'), 1);
       x2 = tf.concat([x2, tf.square(num)], 1) as tf.Tensor2D;
     }
-    let out = x2;
-    if (t) {
-      const parts: tf.Tensor2D[] = [];
-      for (let c = 0; c < t.shape[1]; c++) parts.push(tf.mul(x2, tf.slice(t, [0, c], [-1, 1])) as tf.Tensor2D);
-      out = tf.concat(parts, 1) as tf.Tensor2D;
-    }
+    const out = t ? crossWithLabel(x2, t) : x2;
     return (x.rank === 3 ? tf.reshape(out, [x.shape[0], x.shape[1], out.shape[1]]) : out) as T;
   }
 
@@ -308,7 +303,7 @@ export class PateCritic implements Critic {
     const c = this.o.queryScreen ?? 1;
     if (c <= 1 || this.iterations === 0) return this.data.generate(B);
     const cand = this.data.generate(B * c);
-    const s = tf.tidy(() => tf.reshape(this.net.apply(cand), [-1]).dataSync() as Float32Array);
+    const s = tf.tidy(() => tf.reshape(this.score(cand), [-1]).dataSync() as Float32Array);
     const order = Array.from(s.keys()).sort((a, b) => s[a] - s[b]);
     const half = Math.floor(B / 2);
     const pick = [...order.slice(0, B - half), ...order.slice(order.length - half)];
@@ -337,7 +332,7 @@ export class PateCritic implements Critic {
     for (let j = 0; j < B; j++) pos += Y[j];
     const W = new Float32Array(B);
     for (let j = 0; j < B; j++) W[j] = pos === 0 || pos === B ? 1 : Y[j] ? B / (2 * pos) : B / (2 * (B - pos));
-    const x = tf.tensor2d(X, [B, d]);
+    const x = tf.tidy(() => viewRows(this.data, tf.tensor2d(X, [B, d])));
     const y = tf.tensor1d(Y);
     const w = tf.tensor1d(W);
     const wgan = this.loss === 'wgan';

@@ -47,6 +47,31 @@ export interface CriticData {
   reference?(rows: number): tf.Tensor2D;
   /** Optional: offset and width of the target column's one-hot block in the encoded row. */
   targetSpan?: { offset: number; width: number };
+  /**
+   * Optional: what the discriminator / student sees of a row — a fixed, data-independent map applied row by
+   * row (e.g. the row crossed with its label, `crossWithLabel`), so per-example clipping still covers a row.
+   * Default: the row itself.
+   */
+  view?: { dim: number; apply(x: tf.Tensor2D): tf.Tensor2D };
+}
+
+/**
+ * Row ⊗ label one-hot: [rows, d] and [rows, w] → [rows, d·w], block c = x·label_c. A linear layer on it is one
+ * linear model per class, so a discriminator judges each class's rows on their own (the conditional GAN's
+ * "does x fit y?" without having to learn the interaction).
+ */
+export function crossWithLabel(x: tf.Tensor2D, label: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => {
+    const w = label.shape[1];
+    const parts: tf.Tensor2D[] = [];
+    for (let c = 0; c < w; c++) parts.push(tf.mul(x, tf.slice(label, [0, c], [-1, 1])) as tf.Tensor2D);
+    return tf.concat(parts, 1) as tf.Tensor2D;
+  });
+}
+
+/** The discriminator's view of rows (CriticData.view, or the rows themselves). */
+export function viewRows(data: CriticData, x: tf.Tensor2D): tf.Tensor2D {
+  return data.view ? data.view.apply(x) : x;
 }
 
 export interface Critic {
@@ -126,7 +151,7 @@ export class DiscriminatorCritic implements Critic {
     this.o = o;
     this.rng = rng;
     this.loss = o.loss;
-    this.net = new DenseNet('discriminator', data.d, mlpSpecs(o.hidden, 1, { activation: o.activation, dropout: o.dropout }), rng.fork('init'));
+    this.net = new DenseNet('discriminator', data.view?.dim ?? data.d, mlpSpecs(o.hidden, 1, { activation: o.activation, dropout: o.dropout }), rng.fork('init'));
     this.opt = createOptimizer(o.optimizer);
     if (dp) {
       if (!(o.batchSize < data.n)) throw new RangeError(`dpsgd: batch_size (${o.batchSize}) must be smaller than the number of training rows (${data.n})`);
@@ -145,7 +170,7 @@ export class DiscriminatorCritic implements Critic {
   }
 
   score(x: tf.Tensor2D): tf.Tensor2D {
-    return this.net.apply(x);
+    return this.net.apply(viewRows(this.data, x));
   }
 
   /** Without privacy: epochs of shuffled batches (every row once per epoch). */
@@ -170,7 +195,7 @@ export class DiscriminatorCritic implements Critic {
     const fake = this.data.generate(B);
     const nReal = idx.length;
     const rows = nReal + B;
-    const x = tf.concat([real, fake], 0) as tf.Tensor2D;
+    const x = tf.tidy(() => viewRows(this.data, tf.concat([real, fake], 0) as tf.Tensor2D));
     const wgan = this.loss === 'wgan';
     const sign = tf.tensor1d(Float32Array.from({ length: rows }, (_, i) => (i < nReal ? 1 : 0)));
     // Per-row losses: real rows first (the private ones under DP-SGD), then generated rows.

@@ -9,15 +9,26 @@
  * Encoding: numerics min-max scaled with declared (public) bounds, categoricals one-hot (encoding.ts);
  * the generator's head applies sigmoid to numerics and softmax/Gumbel-softmax per one-hot block. Sampling
  * draws each categorical from the generated probabilities, rounds integer columns and clips to the bounds.
+ *
+ * Conditional on the target (default): the label is drawn from its frequencies (Laplace-noised and paid under
+ * DP) and fed to the generator, and the discriminator sees each row crossed with its label. Measured on Adult
+ * (logistic-regression TSTR AUC on adult-test, seeds 1/4/6): the unconditional 8-epoch gan scored .49–.85
+ * and invented 2–50 % positives; conditional + label-cross at 20 epochs .82–.83 with the true 24 %. dpgan
+ * with smartnoise-like settings (batch 128, d→2d/3→d/3 discriminator) stayed near .5 even at ε = 100: the
+ * noise norm (σC/B·√params) swamped the clipped signal; batch 1024 and a [64] discriminator give .73–.81 at
+ * every ε from 0.1 to 100.
  */
 import { z } from 'zod';
 import { backendInfo } from '../compute/backend.ts';
 import type { Rng } from '../compute/rng.ts';
 import { tf } from '../compute/tf.ts';
 import type { Table } from '../data/table.ts';
+import type { MixedHead } from '../nn/heads.ts';
 import { createOptimizer, mlpSpecs, step } from '../nn/index.ts';
 import { DenseNet, type Activation } from '../privacy/dpnet.ts';
-import { DiscriminatorCritic, type Critic, type CriticData } from './critics.ts';
+import { calibratePateLambda } from '../privacy/pate.ts';
+import { noisyFrequencies } from '../privacy/primitives.ts';
+import { crossWithLabel, DiscriminatorCritic, type Critic, type CriticData } from './critics.ts';
 import { PateCritic } from './critics-pate.ts';
 import { GanEncoding } from './encoding.ts';
 import { parseOptions } from './options.ts';
@@ -28,11 +39,16 @@ const activation = z.enum(['relu', 'leakyRelu', 'tanh', 'elu']);
 
 export const ganOptionsSchema = z.strictObject({
   // ---- shared ----
-  epochs: z.number().positive().default(8).describe(
-    'gan/dpgan: passes over the real rows (discriminator steps = epochs·n/batch_size). smartnoise trains 1000 epochs at batch 64 ' +
-      '(defaults.md §2.3); the default here fits ≈1 min per Adult cell on 2 cores.',
+  epochs: z.number().positive().optional().describe(
+    'gan/dpgan: passes over the real rows (discriminator steps = epochs·n/batch_size). Default 20 for gan, 10 for dpgan (fewer ' +
+      'steps → less noise per step for the same ε). smartnoise trains 1000 epochs at batch 64 (defaults.md §2.3); the defaults ' +
+      'here fit ≈1 min per Adult cell on 2 cores.',
   ),
-  batch_size: int.min(2).default(128).describe('Rows per discriminator batch (expected size under Poisson sampling). smartnoise 64, synthcity 200.'),
+  batch_size: int.min(2).optional().describe(
+    'Rows per discriminator batch (expected size under Poisson sampling). Default 128 for gan; 1024 for dpgan — the noise per ' +
+      'coordinate of the averaged gradient is σC/B, so DP-SGD wants large batches (Ponomareva et al. 2023, "How to DP-fy ML" §5). ' +
+      'smartnoise 64, synthcity 200.',
+  ),
   latent_dim: int.positive().default(64).describe('Latent noise width (smartnoise dpgan/pategan latent_dim=64).'),
   generator_dims: z.array(int.positive()).default([128, 128]).describe('Hidden widths of the generator MLP.'),
   generator_activation: activation.default('relu'),
@@ -40,7 +56,10 @@ export const ganOptionsSchema = z.strictObject({
   discriminator_dims: z
     .array(int.positive())
     .optional()
-    .describe('Hidden widths of the discriminator / PATE student (default [⌈2d/3⌉, ⌈d/3⌉] as smartnoise: d→2d/3→d/3→1).'),
+    .describe(
+      'Hidden widths of the discriminator / PATE student. Default [⌈2d/3⌉, ⌈d/3⌉] as smartnoise (d→2d/3→d/3→1); dpgan [64]: ' +
+        'the noise norm grows with √(parameters), so a private discriminator is kept small.',
+    ),
   discriminator_activation: activation.default('leakyRelu').describe('smartnoise: LeakyReLU(0.2).'),
   discriminator_dropout: z.number().min(0).lt(1).default(0),
   generator_lr: z.number().positive().default(1e-3).describe('Adam lr of the generator (synthcity lr=1e-3; smartnoise 1e-4 over 1000 epochs).'),
@@ -56,6 +75,18 @@ export const ganOptionsSchema = z.strictObject({
     'Exponential moving average of the generator weights used for sampling (0 = last iterate); damps GAN oscillation.',
   ),
   generator_steps: int.positive().default(1).describe('gan/dpgan: generator steps per discriminator round.'),
+  conditional: z.enum(['target', 'none']).default('target').describe(
+    'target: a conditional GAN on the target column (Mirza & Osindero 2014; DP-CGAN, Torkzadehmahani et al. 2019) — the label is ' +
+      'drawn from its (noisy, under DP) frequencies and fed to the generator, which produces the other columns; none: the ' +
+      'unconditional generator of the original PATE-GAN / smartnoise (it must invent the label too and often collapses it).',
+  ),
+  discriminator_view: z.enum(['label-cross', 'row']).default('label-cross').describe(
+    'What the discriminator / PATE student sees: label-cross = the row crossed with the target one-hot (one first-layer model ' +
+      'per class: it judges whether the columns fit the label); row = the encoded row (smartnoise, original PATE-GAN).',
+  ),
+  label_epsilon_share: z.number().gt(0).lt(1).default(0.05).describe(
+    'Under DP with conditional = target: share of the cell\'s ε spent on the Laplace-noised target frequencies (smartnoise charged 10% for frequencies).',
+  ),
   // ---- dpsgd ----
   sigma: z.number().positive().optional().describe('dpsgd noise multiplier; omitted = calibrated from the target ε for the planned steps.'),
   clip_generated: z.boolean().default(true).describe('dpsgd: clip generated rows too (Opacus semantics; balances real vs generated; not needed for privacy).'),
@@ -66,8 +97,11 @@ export const ganOptionsSchema = z.strictObject({
       'More teachers → larger vote gaps → cheaper queries; smartnoise uses n/1000, the original 10 (defaults.md §2.2).',
   ),
   teacher_rows: int.positive().default(32).describe('pategan: rows per teacher when `teachers` is not given.'),
-  lambda: z.number().positive().default(1).describe(
-    'pategan: Laplace noise scale 1/λ on each vote count (original λ=1; synthcity/smartnoise 1e-3 make labels coin flips).',
+  lambda: z.union([z.number().positive(), z.literal('auto')]).default(1).describe(
+    'pategan: Laplace noise scale 1/λ on each vote count (original λ=1: one split vote then costs ≈2 ε-units, so a run at ' +
+      'ε=1 stops after a few batches; synthcity/smartnoise 1e-3 make labels coin flips). auto: the largest λ whose ' +
+      'data-independent bound fits iterations × query batch queries in ε (calibrated like σ for DP-SGD: the run is never cut ' +
+      'short; the data-dependent accountant reports what was really spent).',
   ),
   teacher: z.enum(['logreg', 'mlp']).default('logreg').describe('pategan teacher model (paper and original code: logistic regression).'),
   teacher_dims: z.array(int.positive()).default([32]).describe('pategan: hidden widths when teacher = mlp.'),
@@ -115,6 +149,8 @@ export class GanGenerator implements Generator {
   private encoding?: GanEncoding;
   private generator?: DenseNet;
   private meta: Table['meta'] = {};
+  /** Conditional generator: the target's one-hot block and the label frequencies drawn from. */
+  private label?: { span: { offset: number; width: number }; probs: Float64Array };
 
   constructor(options: GanOptions) {
     this.options = options;
@@ -138,33 +174,43 @@ export class GanGenerator implements Generator {
     const n = train.nrows;
     const d = enc.d;
     const rng = opts.rng;
+    const label = this.fitLabel(enc, real, n, train.meta.target, opts);
 
-    const G = new DenseNet('generator', o.latent_dim, mlpSpecs(o.generator_dims, d, { activation: o.generator_activation as Activation, layerNorm: o.generator_layer_norm }), rng.fork('generator-init'));
+    const G = new DenseNet('generator', o.latent_dim + (label?.span.width ?? 0), mlpSpecs(o.generator_dims, d, { activation: o.generator_activation as Activation, layerNorm: o.generator_layer_norm }), rng.fork('generator-init'));
     this.generator = G;
     const optG = createOptimizer({ name: 'adam', learningRate: o.generator_lr, betas: o.betas });
     const latentRng = rng.fork('latent');
     const headRng = rng.fork('head');
     const headOpts = { categorical: o.categorical, tau: o.tau, rng: headRng } as const;
-    const forwardG = (rows: number) => enc.head.apply(G.apply(latent(rows, o.latent_dim, latentRng)), headOpts);
+    const labelRng = rng.fork('labels');
+    const forwardG = (rows: number) => this.forward(rows, latentRng, labelRng, headOpts);
     const refRng = rng.fork('reference');
+    const targetSpan = enc.targetSpan(train.meta.target);
     const data: CriticData = {
       real,
       n,
       d,
       generate: (rows) => tf.tidy(() => forwardG(rows)),
       reference: (rows) => tf.tensor2d(enc.uniformRows(rows, refRng), [rows, d]),
-      targetSpan: enc.targetSpan(train.meta.target),
+      targetSpan,
+      view:
+        o.discriminator_view === 'label-cross' && targetSpan
+          ? { dim: d * targetSpan.width, apply: (x) => crossWithLabel(x, tf.slice(x, [0, targetSpan.offset], [-1, targetSpan.width]) as tf.Tensor2D) }
+          : undefined,
     };
 
     const remaining = opts.ledger.remaining();
+    const dpsgd = mech === 'dpsgd';
+    const batchSize = o.batch_size ?? (dpsgd ? 1024 : 128);
+    const epochs = o.epochs ?? (dpsgd ? 10 : 20);
     const discriminator = {
-      hidden: o.discriminator_dims ?? [Math.ceil((2 * d) / 3), Math.ceil(d / 3)],
+      hidden: o.discriminator_dims ?? (dpsgd ? [64] : [Math.ceil((2 * d) / 3), Math.ceil(d / 3)]),
       activation: o.discriminator_activation as Activation,
       dropout: o.discriminator_dropout,
       loss: o.loss,
       weightClip: o.weight_clip,
       optimizer: { name: 'adam' as const, learningRate: o.discriminator_lr, betas: o.betas },
-      batchSize: Math.min(o.batch_size, mech === 'dpsgd' ? n - 1 : n),
+      batchSize: Math.min(batchSize, dpsgd ? n - 1 : n),
     };
     let critic: Critic;
     let rounds: number;
@@ -175,7 +221,10 @@ export class GanGenerator implements Generator {
       critic = new PateCritic(data, {
         student: discriminator,
         teachers: o.teachers ?? Math.max(2, Math.floor(n / o.teacher_rows)),
-        lambda: o.lambda,
+        lambda:
+          o.lambda === 'auto'
+            ? calibratePateLambda(o.iterations * (o.query_batch + o.reference_queries), remaining.epsilon, remaining.delta, o.moments)
+            : o.lambda,
         teacher: o.teacher,
         teacherDims: o.teacher_dims,
         teacherSteps: o.teacher_steps,
@@ -204,7 +253,7 @@ export class GanGenerator implements Generator {
     } else {
       const B = discriminator.batchSize;
       roundsPerEpoch = Math.max(1, Math.round(n / B / o.discriminator_steps));
-      rounds = Math.max(1, Math.round(o.epochs * roundsPerEpoch));
+      rounds = Math.max(1, Math.round(epochs * roundsPerEpoch));
       dSteps = o.discriminator_steps;
       gSteps = o.generator_steps;
       const dpSettings =
@@ -296,6 +345,7 @@ export class GanGenerator implements Generator {
         seconds: (performance.now() - t0) / 1000,
         backend: backendInfo()?.name ?? tf.getBackend(),
         dimensions: { encoded: d, latent: o.latent_dim },
+        conditional: label ? train.meta.target : 'none',
       };
     } finally {
       ema.forEach((e, i) => G.variables[i].assign(e));
@@ -316,9 +366,10 @@ export class GanGenerator implements Generator {
     const chunk = 4096;
     const out = new Float32Array(n * enc.d);
     const zRng = rng.fork('latent');
+    const labelRng = rng.fork('labels');
     for (let start = 0; start < n; start += chunk) {
       const rows = Math.min(chunk, n - start);
-      const part = tf.tidy(() => enc.head.apply(G.apply(latent(rows, this.options.latent_dim, zRng)), { categorical: 'softmax' }));
+      const part = tf.tidy(() => this.forward(rows, zRng, labelRng, { categorical: 'softmax' }));
       out.set(part.dataSync() as Float32Array, start * enc.d);
       part.dispose();
       await new Promise((res) => setImmediate(res));
@@ -326,7 +377,46 @@ export class GanGenerator implements Generator {
     return enc.decode(out, n, rng.fork('decode'), this.meta);
   }
 
+  /**
+   * Target frequencies for the conditional generator: exact without privacy, Laplace-noised (paid in the
+   * ledger, add/remove sensitivity 1) under DP. Undefined when unconditional or the target is not categorical.
+   */
+  private fitLabel(enc: GanEncoding, real: Float32Array, n: number, target: string | undefined, opts: FitOptions): GanGenerator['label'] {
+    this.label = undefined;
+    const span = this.options.conditional === 'target' ? enc.targetSpan(target) : undefined;
+    if (!span) return undefined;
+    const counts = new Float64Array(span.width);
+    for (let i = 0; i < n; i++) for (let k = 0; k < span.width; k++) counts[k] += real[i * enc.d + span.offset + k];
+    let probs: Float64Array;
+    if (opts.privacy.mechanism === 'none') {
+      probs = counts.map((c) => c / n);
+    } else {
+      const epsilon = this.options.label_epsilon_share * opts.ledger.remaining().epsilon;
+      probs = noisyFrequencies(counts, { mechanism: 'laplace', epsilon }, opts.rng.fork('label-noise'), opts.ledger, `target frequencies: ${target}`);
+    }
+    this.label = { span, probs };
+    return this.label;
+  }
+
+  /** Generator rows [rows, d] through the head; with a conditional target the label block is the drawn label. */
+  private forward(rows: number, zRng: Rng, labelRng: Rng, head: Parameters<MixedHead['apply']>[1]): tf.Tensor2D {
+    const G = this.generator!;
+    const enc = this.encoding!;
+    const z = latent(rows, this.options.latent_dim, zRng);
+    const label = this.label;
+    if (!label) return enc.head.apply(G.apply(z), head);
+    const { offset, width } = label.span;
+    const Y = new Float32Array(rows * width);
+    for (let i = 0; i < rows; i++) Y[i * width + labelRng.categorical(label.probs)] = 1;
+    const y = tf.tensor2d(Y, [rows, width]);
+    const x = enc.head.apply(G.apply(tf.concat([z, y], 1) as tf.Tensor2D), head);
+    const d = enc.d;
+    const parts = [...(offset > 0 ? [tf.slice(x, [0, 0], [rows, offset])] : []), y, ...(offset + width < d ? [tf.slice(x, [0, offset + width], [rows, d - offset - width])] : [])];
+    return tf.concat(parts, 1) as tf.Tensor2D;
+  }
+
   dispose(): void {
+    this.label = undefined;
     this.generator?.dispose();
     this.generator = undefined;
   }

@@ -197,6 +197,29 @@ export function pateDataIndependentEpsilon(queries: number, lambda: number, delt
   return { ...r, delta, queries, accountant: 'pate-independent', pureEpsilon: 2 * lambda * queries };
 }
 
+/**
+ * The largest Laplace λ whose data-independent bound lets `queries` votes fit in (ε, δ): PATE's analogue of
+ * calibrating σ for DP-SGD. The data-dependent accountant can only report less, so a run that plans this
+ * many queries never stops early for budget. ε_indep(λ) increases with λ; bisection on log λ.
+ */
+export function calibratePateLambda(queries: number, epsilon: number, delta: number, moments = 20): number {
+  if (!(queries >= 1)) throw new RangeError(`PATE: λ calibration needs at least one planned query, got ${queries}`);
+  if (!(epsilon > 0 && Number.isFinite(epsilon))) throw new RangeError(`PATE: λ calibration needs a finite ε > 0, got ${epsilon}`);
+  const fits = (lambda: number) => pateDataIndependentEpsilon(queries, lambda, delta, moments).epsilon <= epsilon;
+  let lo = Math.log(1e-9);
+  let hi = Math.log(1e3);
+  if (!fits(Math.exp(lo))) {
+    throw new RangeError(`PATE: ε=${epsilon} at δ=${delta} is below the accountant's floor log(1/δ)/${moments}; raise moments or ε`);
+  }
+  if (fits(Math.exp(hi))) return Math.exp(hi);
+  for (let i = 0; i < 100 && hi - lo > 1e-10; i++) {
+    const mid = (lo + hi) / 2;
+    if (fits(Math.exp(mid))) lo = mid;
+    else hi = mid;
+  }
+  return Math.exp(lo);
+}
+
 /** GNMax data-independent RDP (Papernot et al. 2018): one vote moved changes two counts → α/σ² per query. */
 export function gnmaxEpsilon(queries: number, sigma: number, delta: number, orders: readonly number[] = DEFAULT_ORDERS): PateSpent {
   if (!(sigma > 0)) throw new RangeError(`PATE: GNMax σ must be positive, got ${sigma}`);
