@@ -9,9 +9,8 @@
  * distance; bucket rows use partial-distance elimination. Fast when numerics dominate the distance (rows
  * far from the data, e.g. uniform noise over the declared bounds); see nn.ts for when it is used.
  */
+import { BUCKET, RowIndex } from './nn-rows.ts';
 import type { EncodedRows, MixedSpace } from './space.ts';
-
-const BUCKET = 12;
 
 interface Builder {
   start: number[];
@@ -23,17 +22,7 @@ interface Builder {
   pure: number[];
 }
 
-export class KdIndex {
-  private readonly l1: boolean;
-  private readonly w: number;
-  private readonly p: number;
-  private readonly c: number;
-  readonly n: number;
-  /** Rows in index order: position → original row; numerics and codes copied in that order. */
-  private readonly rowAt: Int32Array;
-  private posOf = new Int32Array(0);
-  private readonly num: Float64Array;
-  private readonly cat: Int32Array;
+export class KdIndex extends RowIndex {
   // Nodes: row range, children (kids[kidOff .. kidOff+kidCnt)), numeric box (lo, hi per column),
   // pure level per categorical column (−1 when mixed).
   private readonly nStart: Int32Array;
@@ -44,25 +33,12 @@ export class KdIndex {
   private readonly box: Float64Array;
   private readonly pure: Int32Array;
   // Per-query scratch.
-  /** Work done by searches so far (node bounds + rows scanned), for choosing between indexes. */
-  work = 0;
-  private best = Infinity;
-  private bestPos = -1;
-  private skipRow = -1;
-  private readonly qNum: Float64Array;
-  private readonly qCat: Int32Array;
   /** Child bounds, one scratch slice per tree depth. */
   private scratch: Float64Array[] = [];
 
   constructor(space: MixedSpace, ref: EncodedRows) {
+    super(space, ref);
     const { n, p, c } = ref;
-    this.l1 = space.kind === 'gower';
-    this.w = space.mismatch;
-    this.n = n;
-    this.p = p;
-    this.c = c;
-    this.qNum = new Float64Array(p);
-    this.qCat = new Int32Array(c);
     this.rowAt = new Int32Array(n);
     for (let i = 0; i < n; i++) this.rowAt[i] = i;
     this.num = Float64Array.from(ref.num.subarray(0, n * p));
@@ -183,91 +159,6 @@ export class KdIndex {
     }
   }
 
-  /** Quickselect positions [s, e) so position m holds the m-th smallest value in numeric column k. */
-  private select(s: number, e: number, m: number, k: number): void {
-    const p = this.p;
-    let lo = s;
-    let hi = e - 1;
-    while (hi > lo) {
-      const pivot = this.num[((lo + hi) >> 1) * p + k];
-      let i = lo;
-      let j = hi;
-      while (i <= j) {
-        while (this.num[i * p + k] < pivot) i++;
-        while (this.num[j * p + k] > pivot) j--;
-        if (i <= j) {
-          this.swap(i, j);
-          i++;
-          j--;
-        }
-      }
-      if (m <= j) hi = j;
-      else if (m >= i) lo = i;
-      else return;
-    }
-  }
-
-  private swap(a: number, b: number): void {
-    const { p, c } = this;
-    for (let k = 0; k < p; k++) {
-      const t = this.num[a * p + k];
-      this.num[a * p + k] = this.num[b * p + k];
-      this.num[b * p + k] = t;
-    }
-    for (let k = 0; k < c; k++) {
-      const t = this.cat[a * c + k];
-      this.cat[a * c + k] = this.cat[b * c + k];
-      this.cat[b * c + k] = t;
-    }
-    const t = this.rowAt[a];
-    this.rowAt[a] = this.rowAt[b];
-    this.rowAt[b] = t;
-  }
-
-  /** Raw distance from the loaded query to the row at position q. */
-  private rawAt(q: number): number {
-    const { p, c } = this;
-    let s = 0;
-    for (let k = 0; k < c; k++) if (this.qCat[k] !== this.cat[q * c + k]) s += this.w;
-    for (let k = 0; k < p; k++) {
-      const d = this.qNum[k] - this.num[q * p + k];
-      s += this.l1 ? Math.abs(d) : d * d;
-    }
-    return s;
-  }
-
-  /**
-   * Raw distance from query row i of `query` (encoded in the same space) to its nearest reference row.
-   * Reference row `seedRow` (e.g. the previous query's `lastRow`) starts the bound; `skipRow` excludes one
-   * reference row (leave-one-out).
-   */
-  search(query: EncodedRows, i: number, seedRow: number, skipRow = -1): number {
-    const seedPos = seedRow >= 0 && seedRow < this.n ? this.posOf[seedRow] : -1;
-    const { p, c } = this;
-    for (let k = 0; k < p; k++) this.qNum[k] = query.num[i * p + k];
-    for (let k = 0; k < c; k++) this.qCat[k] = query.cat[i * c + k];
-    this.skipRow = skipRow;
-    this.best = Infinity;
-    this.bestPos = -1;
-    if (seedPos >= 0 && seedPos < this.n && this.rowAt[seedPos] !== skipRow) {
-      this.best = this.rawAt(seedPos);
-      this.bestPos = seedPos;
-    }
-    if (this.n > 0) this.visit(0, 0);
-    return this.best;
-  }
-
-  /** Original reference row of the last search's neighbour. */
-  get lastRow(): number {
-    return this.rowAt[this.bestPos];
-  }
-
-  /** Inverse of rowAt, built once the rows stop moving. */
-  private indexRows(): void {
-    this.posOf = new Int32Array(this.n);
-    for (let q = 0; q < this.n; q++) this.posOf[this.rowAt[q]] = q;
-  }
-
   /** Lower bound of the raw distance from the query to any row of a node (stops once past the best). */
   private bound(node: number): number {
     this.work++;
@@ -291,10 +182,14 @@ export class KdIndex {
     return s;
   }
 
+  protected descend(): void {
+    this.visit(0, 0);
+  }
+
   private visit(node: number, depth: number): void {
     const cnt = this.kidCnt[node];
     if (cnt === 0) {
-      this.scanBucket(this.nStart[node], this.nEnd[node]);
+      this.scanRows(this.nStart[node], this.nEnd[node], 0, true);
       return;
     }
     const off = this.kidOff[node];
@@ -317,39 +212,4 @@ export class KdIndex {
       this.visit(this.kids[off + pick], depth + 1);
     }
   }
-
-  private scanBucket(s: number, e: number): void {
-    this.work += e - s;
-    const { p, c, w } = this;
-    const num = this.num;
-    const cat = this.cat;
-    const qn = this.qNum;
-    const qc = this.qCat;
-    for (let q = s; q < e; q++) {
-      if (this.rowAt[q] === this.skipRow) continue;
-      let d = 0;
-      const co = q * c;
-      for (let k = 0; k < c; k++) if (qc[k] !== cat[co + k]) d += w;
-      if (d >= this.best) continue;
-      const o = q * p;
-      let k = 0;
-      if (this.l1) {
-        for (; k < p; k++) {
-          d += Math.abs(qn[k] - num[o + k]);
-          if (d >= this.best) break;
-        }
-      } else {
-        for (; k < p; k++) {
-          const t = qn[k] - num[o + k];
-          d += t * t;
-          if (d >= this.best) break;
-        }
-      }
-      if (k === p && d < this.best) {
-        this.best = d;
-        this.bestPos = q;
-      }
-    }
-  }
 }
-

@@ -6,23 +6,10 @@
  * their Σ gap² / Σ |gap| bound and bucket rows use partial-distance elimination. Fast when categories
  * dominate the distance (rows near real data); see nn.ts for when it is used.
  */
+import { BUCKET, RowIndex } from './nn-rows.ts';
 import type { EncodedRows, MixedSpace } from './space.ts';
 
-const BUCKET = 12;
-
-export class TrieIndex {
-  private readonly l1: boolean;
-  private readonly w: number;
-  private readonly p: number;
-  private readonly c: number;
-  readonly n: number;
-  /** Categorical columns in trie order (ascending cardinality). */
-  private readonly colOrder: Int32Array;
-  /** Rows in index order: position → original row; numerics and codes copied in that order. */
-  private readonly rowAt: Int32Array;
-  private posOf = new Int32Array(0);
-  private readonly num: Float64Array;
-  private readonly cat: Int32Array;
+export class TrieIndex extends RowIndex {
   // Trie nodes (depth = number of categorical columns fixed); children of a node are contiguous.
   private readonly tChild: Int32Array;
   private readonly tCount: Int32Array;
@@ -37,29 +24,17 @@ export class TrieIndex {
   private readonly kSplit: Float64Array;
   private readonly kBox: Float64Array;
   // Per-query scratch.
-  /** Work done by searches so far (node bounds + rows scanned), for choosing between indexes. */
-  work = 0;
-  private best = Infinity;
-  private bestPos = -1;
-  private skipRow = -1;
-  private qNum: Float64Array;
-  private qCat: Int32Array;
 
   constructor(space: MixedSpace, ref: EncodedRows) {
+    super(space, ref);
     const { n, p, c } = ref;
-    this.l1 = space.kind === 'gower';
-    this.w = space.mismatch;
-    this.n = n;
-    this.p = p;
-    this.c = c;
-    this.qNum = new Float64Array(p);
-    this.qCat = new Int32Array(c);
     // Trie column order: ascending number of distinct codes (wide columns sit deep, where nodes are small).
     const card = Array.from({ length: c }, (_, k) => {
       const s = new Set<number>();
       for (let i = 0; i < n; i++) s.add(ref.cat[i * c + k]);
       return s.size;
     });
+    // Categorical columns in trie order (ascending cardinality).
     this.colOrder = Int32Array.from(Array.from({ length: c }, (_, k) => k).sort((a, b) => card[a] - card[b] || a - b));
     const co = this.colOrder;
     const order = Array.from({ length: n }, (_, i) => i);
@@ -168,89 +143,8 @@ export class TrieIndex {
     return id;
   }
 
-  /** Quickselect positions [s, e) so position m holds the m-th smallest value in column k. */
-  private select(s: number, e: number, m: number, k: number): void {
-    const p = this.p;
-    let lo = s;
-    let hi = e - 1;
-    while (hi > lo) {
-      const pivot = this.num[((lo + hi) >> 1) * p + k];
-      let i = lo;
-      let j = hi;
-      while (i <= j) {
-        while (this.num[i * p + k] < pivot) i++;
-        while (this.num[j * p + k] > pivot) j--;
-        if (i <= j) {
-          this.swap(i, j);
-          i++;
-          j--;
-        }
-      }
-      if (m <= j) hi = j;
-      else if (m >= i) lo = i;
-      else return;
-    }
-  }
-
-  private swap(a: number, b: number): void {
-    const { p, c } = this;
-    for (let k = 0; k < p; k++) {
-      const t = this.num[a * p + k];
-      this.num[a * p + k] = this.num[b * p + k];
-      this.num[b * p + k] = t;
-    }
-    for (let k = 0; k < c; k++) {
-      const t = this.cat[a * c + k];
-      this.cat[a * c + k] = this.cat[b * c + k];
-      this.cat[b * c + k] = t;
-    }
-    const t = this.rowAt[a];
-    this.rowAt[a] = this.rowAt[b];
-    this.rowAt[b] = t;
-  }
-
-  /** Raw distance from the loaded query to the row at position q. */
-  private rawAt(q: number): number {
-    const { p, c } = this;
-    let s = 0;
-    for (let k = 0; k < c; k++) if (this.qCat[k] !== this.cat[q * c + k]) s += this.w;
-    for (let k = 0; k < p; k++) {
-      const d = this.qNum[k] - this.num[q * p + k];
-      s += this.l1 ? Math.abs(d) : d * d;
-    }
-    return s;
-  }
-
-  /**
-   * Raw distance from query row i of `query` (encoded in the same space) to its nearest reference row.
-   * Reference row `seedRow` (e.g. the previous query's `lastRow`) starts the bound; `skipRow` excludes one
-   * reference row (leave-one-out).
-   */
-  search(query: EncodedRows, i: number, seedRow: number, skipRow = -1): number {
-    const seedPos = seedRow >= 0 && seedRow < this.n ? this.posOf[seedRow] : -1;
-    const { p, c } = this;
-    for (let k = 0; k < p; k++) this.qNum[k] = query.num[i * p + k];
-    for (let k = 0; k < c; k++) this.qCat[k] = query.cat[i * c + this.colOrder[k]];
-    this.skipRow = skipRow;
-    this.best = Infinity;
-    this.bestPos = -1;
-    if (seedPos >= 0 && seedPos < this.n && this.rowAt[seedPos] !== skipRow) {
-      this.best = this.rawAt(seedPos);
-      this.bestPos = seedPos;
-    }
+  protected descend(): void {
     this.walk(0, 0, 0);
-    return this.best;
-  }
-
-  /** Original reference row of the last search's neighbour. */
-  get lastRow(): number {
-    return this.rowAt[this.bestPos];
-  }
-
-  /** Inverse of rowAt, built once the rows stop moving. */
-  private indexRows(): void {
-    this.posOf = new Int32Array(this.n);
-    for (let q = 0; q < this.n; q++) this.posOf[this.rowAt[q]] = q;
   }
 
   private walk(node: number, depth: number, acc: number): void {
@@ -284,7 +178,7 @@ export class TrieIndex {
   private kdSearch(node: number, acc: number): void {
     const left = this.kLeft[node];
     if (left < 0) {
-      this.scanBucket(this.kStart[node], this.kEnd[node], acc);
+      this.scanRows(this.kStart[node], this.kEnd[node], acc, false);
       return;
     }
     const right = this.kRight[node];
@@ -311,34 +205,4 @@ export class TrieIndex {
     }
     return s;
   }
-
-  private scanBucket(s: number, e: number, acc: number): void {
-    this.work += e - s;
-    const { p } = this;
-    const num = this.num;
-    const qn = this.qNum;
-    for (let q = s; q < e; q++) {
-      if (this.rowAt[q] === this.skipRow) continue;
-      let d = acc;
-      const o = q * p;
-      let k = 0;
-      if (this.l1) {
-        for (; k < p; k++) {
-          d += Math.abs(qn[k] - num[o + k]);
-          if (d >= this.best) break;
-        }
-      } else {
-        for (; k < p; k++) {
-          const t = qn[k] - num[o + k];
-          d += t * t;
-          if (d >= this.best) break;
-        }
-      }
-      if (k === p && d < this.best) {
-        this.best = d;
-        this.bestPos = q;
-      }
-    }
-  }
 }
-
