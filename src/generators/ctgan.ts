@@ -37,8 +37,8 @@ import { PacCritic } from './ctgan-critic.ts';
 import { prepareCtgan } from './ctgan-prep.ts';
 import { DiscriminatorCritic, type Critic, type CriticData } from './critics.ts';
 import { PateCritic } from './critics-pate.ts';
-import { parseOptions } from './options.ts';
-import type { FitOptions, FitReport, Generator, GeneratorInfo, Mechanism } from './types.ts';
+import { generatorFamily } from './options.ts';
+import type { FitOptions, FitReport, Generator, Mechanism } from './types.ts';
 
 const int = z.number().int();
 
@@ -594,27 +594,24 @@ function forceLevel(t: Table, c: SampleCondition): Table {
   return new Table(cols, t.meta);
 }
 
-const create = (name: string) => (options: Record<string, unknown>) => new CtganGenerator(parseOptions(name, ctganOptionsSchema, options));
-
-export const ctganInfo: GeneratorInfo = {
-  name: 'ctgan',
-  description: 'CTGAN (Xu et al. 2019): mode-specific normalisation, conditional vector + training-by-sampling, residual generator, PacGAN WGAN-GP critic; privacy via dpsgd or pate.',
-  mechanisms: ['none', 'dpsgd', 'pate'],
-  create: create('ctgan'),
-};
-
-export const dpctganInfo: GeneratorInfo = {
-  name: 'dpctgan',
-  description: 'ctgan + DP-SGD on the critic (pac 1, BCE; smartnoise DPCTGAN), noisy histograms for modes and frequencies.',
-  mechanisms: ['dpsgd'],
-  aliasOf: { base: 'ctgan', mechanism: 'dpsgd' },
-  create: create('dpctgan'),
-};
-
-export const patectganInfo: GeneratorInfo = {
-  name: 'patectgan',
-  description: 'ctgan + PATE (smartnoise PATECTGAN without its shared-module quirk): teachers on disjoint partitions, separate student.',
-  mechanisms: ['pate'],
-  aliasOf: { base: 'ctgan', mechanism: 'pate' },
-  create: create('patectgan'),
-};
+export const [ctganInfo, dpctganInfo, patectganInfo] = generatorFamily(
+  ctganOptionsSchema,
+  (o) => new CtganGenerator(o),
+  {
+    name: 'ctgan',
+    description: 'CTGAN (Xu et al. 2019): mode-specific normalisation, conditional vector + training-by-sampling, residual generator, PacGAN WGAN-GP critic; privacy via dpsgd or pate.',
+    mechanisms: ['none', 'dpsgd', 'pate'],
+  },
+  [
+    {
+      name: 'dpctgan',
+      description: 'ctgan + DP-SGD on the critic (pac 1, BCE; smartnoise DPCTGAN), noisy histograms for modes and frequencies.',
+      mechanism: 'dpsgd',
+    },
+    {
+      name: 'patectgan',
+      description: 'ctgan + PATE (smartnoise PATECTGAN without its shared-module quirk): teachers on disjoint partitions, separate student.',
+      mechanism: 'pate',
+    },
+  ],
+);

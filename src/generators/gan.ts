@@ -31,8 +31,8 @@ import { noisyFrequencies } from '../privacy/primitives.ts';
 import { crossWithLabel, DiscriminatorCritic, type Critic, type CriticData } from './critics.ts';
 import { PateCritic } from './critics-pate.ts';
 import { GanEncoding } from './encoding.ts';
-import { parseOptions } from './options.ts';
-import type { FitOptions, FitReport, Generator, GeneratorInfo, Mechanism } from './types.ts';
+import { generatorFamily } from './options.ts';
+import type { FitOptions, FitReport, Generator, Mechanism } from './types.ts';
 
 const int = z.number().int();
 const activation = z.enum(['relu', 'leakyRelu', 'tanh', 'elu']);
@@ -428,27 +428,24 @@ function latent(rows: number, dim: number, rng: Rng): tf.Tensor2D {
   return tf.tensor2d(z, [rows, dim]);
 }
 
-const create = (name: string) => (options: Record<string, unknown>) => new GanGenerator(parseOptions(name, ganOptionsSchema, options));
-
-export const ganInfo: GeneratorInfo = {
-  name: 'gan',
-  description: 'MLP GAN for mixed tables (min-max/one-hot encoding, sigmoid + Gumbel-softmax heads); privacy via dpsgd or pate.',
-  mechanisms: ['none', 'dpsgd', 'pate'],
-  create: create('gan'),
-};
-
-export const dpganInfo: GeneratorInfo = {
-  name: 'dpgan',
-  description: 'gan + DP-SGD on the discriminator (real rows Poisson-sampled, clipped and noised; σ calibrated from ε).',
-  mechanisms: ['dpsgd'],
-  aliasOf: { base: 'gan', mechanism: 'dpsgd' },
-  create: create('dpgan'),
-};
-
-export const pateganInfo: GeneratorInfo = {
-  name: 'pategan',
-  description: 'gan + PATE (Jordon et al. 2019): teachers on disjoint partitions, student on noisy votes, data-dependent moments accountant.',
-  mechanisms: ['pate'],
-  aliasOf: { base: 'gan', mechanism: 'pate' },
-  create: create('pategan'),
-};
+export const [ganInfo, dpganInfo, pateganInfo] = generatorFamily(
+  ganOptionsSchema,
+  (o) => new GanGenerator(o),
+  {
+    name: 'gan',
+    description: 'MLP GAN for mixed tables (min-max/one-hot encoding, sigmoid + Gumbel-softmax heads); privacy via dpsgd or pate.',
+    mechanisms: ['none', 'dpsgd', 'pate'],
+  },
+  [
+    {
+      name: 'dpgan',
+      description: 'gan + DP-SGD on the discriminator (real rows Poisson-sampled, clipped and noised; σ calibrated from ε).',
+      mechanism: 'dpsgd',
+    },
+    {
+      name: 'pategan',
+      description: 'gan + PATE (Jordon et al. 2019): teachers on disjoint partitions, student on noisy votes, data-dependent moments accountant.',
+      mechanism: 'pate',
+    },
+  ],
+);

@@ -41,8 +41,8 @@ import {
   type PertinenceReport,
   type ScoreKind,
 } from './inn-pertinence.ts';
-import { parseOptions } from './options.ts';
-import type { FitOptions, FitReport, Generator, GeneratorInfo } from './types.ts';
+import { generatorFamily } from './options.ts';
+import type { FitOptions, FitReport, Generator } from './types.ts';
 
 const int = z.number().int();
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
@@ -664,19 +664,19 @@ function gatherFlat(M: Float32Array, w: number, idx: ArrayLike<number>): Float32
   return out;
 }
 
-const create = (name: string) => (options: Record<string, unknown>) => new InnGenerator(parseOptions(name, innOptionsSchema, options));
-
-export const innInfo: GeneratorInfo = {
-  name: 'inn',
-  description: 'INN-SDG: affine-coupling invertible network (maximum likelihood, optional bottleneck), reverse-pass sampling, pertinence filter by the forward pass; privacy via dpsgd.',
-  mechanisms: ['none', 'dpsgd'],
-  create: create('inn'),
-};
-
-export const dpInnInfo: GeneratorInfo = {
-  name: 'dp-inn',
-  description: 'inn + DP-SGD (ghost-norm clipping, σ calibrated from ε), fixed ActNorm init, DP-quantile pertinence margin paid in the ledger.',
-  mechanisms: ['dpsgd'],
-  aliasOf: { base: 'inn', mechanism: 'dpsgd' },
-  create: create('dp-inn'),
-};
+export const [innInfo, dpInnInfo] = generatorFamily(
+  innOptionsSchema,
+  (o) => new InnGenerator(o),
+  {
+    name: 'inn',
+    description: 'INN-SDG: affine-coupling invertible network (maximum likelihood, optional bottleneck), reverse-pass sampling, pertinence filter by the forward pass; privacy via dpsgd.',
+    mechanisms: ['none', 'dpsgd'],
+  },
+  [
+    {
+      name: 'dp-inn',
+      description: 'inn + DP-SGD (ghost-norm clipping, σ calibrated from ε), fixed ActNorm init, DP-quantile pertinence margin paid in the ledger.',
+      mechanism: 'dpsgd',
+    },
+  ],
+);

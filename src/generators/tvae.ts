@@ -30,8 +30,8 @@ import { DpSgd, plainGradients, type RowLossFn } from '../privacy/dpsgd.ts';
 import { seededGaussian } from '../privacy/noise.ts';
 import { prepareCtgan } from './ctgan-prep.ts';
 import { fillNormal32 } from './ctgan.ts';
-import { parseOptions } from './options.ts';
-import type { FitOptions, FitReport, Generator, GeneratorInfo, Mechanism } from './types.ts';
+import { generatorFamily } from './options.ts';
+import type { FitOptions, FitReport, Generator, Mechanism } from './types.ts';
 
 const int = z.number().int();
 
@@ -373,19 +373,19 @@ export class TvaeGenerator implements Generator {
   }
 }
 
-const create = (name: string) => (options: Record<string, unknown>) => new TvaeGenerator(parseOptions(name, tvaeOptionsSchema, options));
-
-export const tvaeInfo: GeneratorInfo = {
-  name: 'tvae',
-  description: 'TVAE (Xu et al. 2019): VAE over the mode-specific encoding, Gaussian α likelihood with learned σ, softmax spans; privacy via dpsgd.',
-  mechanisms: ['none', 'dpsgd'],
-  create: create('tvae'),
-};
-
-export const dpTvaeInfo: GeneratorInfo = {
-  name: 'dp-tvae',
-  description: 'tvae + DP-SGD on encoder and decoder (ghost-norm per-example clipping), noisy histograms for the GMM modes.',
-  mechanisms: ['dpsgd'],
-  aliasOf: { base: 'tvae', mechanism: 'dpsgd' },
-  create: create('dp-tvae'),
-};
+export const [tvaeInfo, dpTvaeInfo] = generatorFamily(
+  tvaeOptionsSchema,
+  (o) => new TvaeGenerator(o),
+  {
+    name: 'tvae',
+    description: 'TVAE (Xu et al. 2019): VAE over the mode-specific encoding, Gaussian α likelihood with learned σ, softmax spans; privacy via dpsgd.',
+    mechanisms: ['none', 'dpsgd'],
+  },
+  [
+    {
+      name: 'dp-tvae',
+      description: 'tvae + DP-SGD on encoder and decoder (ghost-norm per-example clipping), noisy histograms for the GMM modes.',
+      mechanism: 'dpsgd',
+    },
+  ],
+);
