@@ -234,6 +234,14 @@ export function gnmaxEpsilon(queries: number, sigma: number, delta: number, orde
  */
 export function noisyTeacherLabels(votes1: ArrayLike<number>, k: number, lambda: number, rng: Rng, accountant: PateMomentsAccountant): Uint8Array {
   if (accountant.lambda !== lambda) throw new RangeError(`PATE: accountant λ=${accountant.lambda} differs from the aggregation λ=${lambda}`);
+  return binaryVotes(votes1, k, (counts) => {
+    accountant.addGap(Math.abs(counts[1] - counts[0]));
+    return laplaceNoisyMax(counts, lambda, rng);
+  });
+}
+
+/** Two-class noisy aggregation of each query's vote count; `label` accounts the query, then draws its label. */
+function binaryVotes(votes1: ArrayLike<number>, k: number, label: (counts: number[]) => number): Uint8Array {
   const out = new Uint8Array(votes1.length);
   const counts = [0, 0];
   for (let i = 0; i < votes1.length; i++) {
@@ -241,8 +249,7 @@ export function noisyTeacherLabels(votes1: ArrayLike<number>, k: number, lambda:
     if (!(Number.isInteger(n1) && n1 >= 0 && n1 <= k)) throw new RangeError(`PATE: vote count ${n1} at query ${i} is not in [0, ${k}]`);
     counts[0] = k - n1;
     counts[1] = n1;
-    accountant.addGap(Math.abs(counts[1] - counts[0]));
-    out[i] = laplaceNoisyMax(counts, lambda, rng);
+    out[i] = label(counts);
   }
   return out;
 }
@@ -277,15 +284,8 @@ export class GnmaxAccountant {
 /** GNMax variant of noisyTeacherLabels: N(0, σ²) on each count; every query counted before its label is drawn. */
 export function noisyTeacherLabelsGnmax(votes1: ArrayLike<number>, k: number, sigma: number, rng: Rng, accountant: GnmaxAccountant): Uint8Array {
   if (accountant.sigma !== sigma) throw new RangeError(`PATE: accountant σ=${accountant.sigma} differs from the aggregation σ=${sigma}`);
-  const out = new Uint8Array(votes1.length);
-  const counts = [0, 0];
-  for (let i = 0; i < votes1.length; i++) {
-    const n1 = votes1[i];
-    if (!(Number.isInteger(n1) && n1 >= 0 && n1 <= k)) throw new RangeError(`PATE: vote count ${n1} at query ${i} is not in [0, ${k}]`);
-    counts[0] = k - n1;
-    counts[1] = n1;
+  return binaryVotes(votes1, k, (counts) => {
     accountant.addQuery();
-    out[i] = gaussianNoisyMax(counts, sigma, rng);
-  }
-  return out;
+    return gaussianNoisyMax(counts, sigma, rng);
+  });
 }
