@@ -2,45 +2,27 @@
  * Fused Adam update over the tfjs wasm heap: one pass writes the new parameter and both moments into
  * freshly allocated outputs (never in place: other tensors may share the inputs' buffers).
  */
-#include <node_api.h>
-#include <math.h>
 #include <stddef.h>
+#include "heap_args.h"
 
 enum { A_N, A_X, A_M, A_V, A_G, A_X_OUT, A_M_OUT, A_V_OUT, A_LR, A_B1, A_B2, A_EPS, A_C1, A_C2, A_WD, A_COUNT };
 
-static int idx_ok(double v) { return v >= 0 && v == floor(v) && v <= 9007199254740991.0; }
-
 /* adam(heap: Float32Array, params: Float64Array) */
 napi_value DpsbAdam(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2) {
-    napi_throw_error(env, "ERR_DPSB_ADAM", "adam(heap, params) needs 2 arguments");
+  void *hdata;
+  size_t hlen;
+  const double *p;
+  if (!dpsb_heap_args(env, info, napi_float32_array, A_COUNT, "ERR_DPSB_ADAM", "adam(heap: Float32Array, params: Float64Array of the documented length) expected", &hdata, &hlen, &p))
     return NULL;
-  }
-  napi_typedarray_type ht, pt;
-  size_t hlen, plen, boff;
-  void *hdata, *pdata;
-  napi_value ab;
-  if (napi_get_typedarray_info(env, argv[0], &ht, &hlen, &hdata, &ab, &boff) != napi_ok || ht != napi_float32_array) {
-    napi_throw_error(env, "ERR_DPSB_ADAM", "adam: heap must be a Float32Array");
-    return NULL;
-  }
-  if (napi_get_typedarray_info(env, argv[1], &pt, &plen, &pdata, &ab, &boff) != napi_ok || pt != napi_float64_array ||
-      plen < A_COUNT) {
-    napi_throw_error(env, "ERR_DPSB_ADAM", "adam: params must be a Float64Array of the documented length");
-    return NULL;
-  }
-  const double *p = (const double *)pdata;
   const double n = p[A_N];
-  if (!idx_ok(n)) {
+  if (!dpsb_is_index(n)) {
     napi_throw_error(env, "ERR_DPSB_ADAM", "adam: size must be a non-negative integer");
     return NULL;
   }
   const int slots[] = {A_X, A_M, A_V, A_G, A_X_OUT, A_M_OUT, A_V_OUT};
   for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++) {
     const double off = p[slots[i]];
-    if (!idx_ok(off) || off + n > (double)hlen) {
+    if (!dpsb_is_index(off) || off + n > (double)hlen) {
       napi_throw_error(env, "ERR_DPSB_ADAM", "adam: a buffer lies outside the wasm heap");
       return NULL;
     }

@@ -2,32 +2,20 @@
  * Strided row copies inside the tfjs wasm heap (bytes, any dtype): the data movement behind Slice,
  * SplitV and Concat. One N-API call replaces thousands of per-row TypedArray.set calls from JS.
  */
-#include <node_api.h>
-#include <math.h>
 #include <string.h>
+#include "heap_args.h"
 
 enum { C_ROWS, C_LEN, C_SRC, C_SRC_STRIDE, C_DST, C_DST_STRIDE, C_COUNT };
 
-static int ok_index(double v) { return v >= 0 && v == floor(v) && v <= 9007199254740991.0; }
-
 /* copyRows(heap: Uint8Array, params: Float64Array): rows × len bytes from src (stride) to dst (stride). */
 napi_value DpsbCopyRows(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  napi_typedarray_type ht, pt;
-  size_t hlen, plen, boff;
-  void *hdata, *pdata;
-  napi_value ab;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 ||
-      napi_get_typedarray_info(env, argv[0], &ht, &hlen, &hdata, &ab, &boff) != napi_ok || ht != napi_uint8_array ||
-      napi_get_typedarray_info(env, argv[1], &pt, &plen, &pdata, &ab, &boff) != napi_ok || pt != napi_float64_array ||
-      plen < C_COUNT) {
-    napi_throw_error(env, "ERR_DPSB_COPY", "copyRows(heap: Uint8Array, params: Float64Array) expected");
+  void *hdata;
+  size_t hlen;
+  const double *p;
+  if (!dpsb_heap_args(env, info, napi_uint8_array, C_COUNT, "ERR_DPSB_COPY", "copyRows(heap: Uint8Array, params: Float64Array) expected", &hdata, &hlen, &p))
     return NULL;
-  }
-  const double *p = (const double *)pdata;
   for (int i = 0; i < C_COUNT; i++) {
-    if (!ok_index(p[i])) {
+    if (!dpsb_is_index(p[i])) {
       napi_throw_error(env, "ERR_DPSB_COPY", "copyRows: parameters must be non-negative integers");
       return NULL;
     }

@@ -6,8 +6,8 @@
  * against the heap length before BLAS touches it (a bad offset must throw, never scribble memory).
  * The bias + activation epilogue is fused here so a Dense layer is one kernel call.
  */
-#include <node_api.h>
 #include <cblas.h>
+#include "heap_args.h"
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -29,12 +29,10 @@ enum {
 #define THROW(env, msg) do { napi_throw_error((env), "ERR_DPSB_GEMM", (msg)); return NULL; } while (0)
 #define CHECK(env, call) do { if ((call) != napi_ok) THROW((env), "N-API call failed: " #call); } while (0)
 
-static int is_index(double v) { return v >= 0 && v <= 9007199254740991.0 && v == floor(v); }
-
 /* Highest element touched by a strided 3-D view must lie inside the heap. */
 static int in_bounds(double off, double batch, double sb, double rows, double sr, double cols, double sc,
                      size_t len) {
-  if (!is_index(off) || !is_index(sb) || !is_index(sr) || !is_index(sc)) return 0;
+  if (!dpsb_is_index(off) || !dpsb_is_index(sb) || !dpsb_is_index(sr) || !dpsb_is_index(sc)) return 0;
   if (batch <= 0 || rows <= 0 || cols <= 0) return off <= (double)len;
   double last = off + (batch - 1) * sb + (rows - 1) * sr + (cols - 1) * sc;
   return last < (double)len;
@@ -54,26 +52,15 @@ static inline float apply_act(float v, int act, float alpha, float prelu) {
 
 /* gemm(heap: Float32Array, params: Float64Array): C[b] = act(op(A[b]) · op(B[b]) + bias[b]) */
 static napi_value Gemm(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 2) THROW(env, "gemm(heap, params) needs 2 arguments");
-  napi_typedarray_type ht, pt;
-  size_t hlen, plen;
-  void *hdata, *pdata;
-  napi_value ab;
-  size_t boff;
-  if (napi_get_typedarray_info(env, argv[0], &ht, &hlen, &hdata, &ab, &boff) != napi_ok ||
-      ht != napi_float32_array)
-    THROW(env, "gemm: heap must be a Float32Array");
-  if (napi_get_typedarray_info(env, argv[1], &pt, &plen, &pdata, &ab, &boff) != napi_ok ||
-      pt != napi_float64_array || plen < P_COUNT)
-    THROW(env, "gemm: params must be a Float64Array of the documented length");
-  const double *p = (const double *)pdata;
+  void *hdata;
+  size_t hlen;
+  const double *p;
+  if (!dpsb_heap_args(env, info, napi_float32_array, P_COUNT, "ERR_DPSB_GEMM", "gemm(heap: Float32Array, params: Float64Array of the documented length) expected", &hdata, &hlen, &p))
+    return NULL;
   float *heap = (float *)hdata;
 
   const double batch = p[P_BATCH], m = p[P_M], n = p[P_N], k = p[P_K];
-  if (!is_index(batch) || !is_index(m) || !is_index(n) || !is_index(k) || m > INT32_MAX || n > INT32_MAX ||
+  if (!dpsb_is_index(batch) || !dpsb_is_index(m) || !dpsb_is_index(n) || !dpsb_is_index(k) || m > INT32_MAX || n > INT32_MAX ||
       k > INT32_MAX)
     THROW(env, "gemm: batch/m/n/k must be non-negative int32 values");
   const int ta = p[P_TRANS_A] != 0, tb = p[P_TRANS_B] != 0;

@@ -329,6 +329,23 @@ describe('wasm Sum / Mean', () => {
 });
 
 describe('native addon guards', () => {
+  it(`every heap kernel rejects a wrong heap type, a short params array and missing arguments${nativeSkip}`, (ctx) => {
+    if (!native.ok) return ctx.skip();
+    const a = native.addon as unknown as Record<string, (...args: unknown[]) => void>;
+    const kernels: [string, () => Float32Array | Uint8Array, RegExp][] = [
+      ['gemm', () => new Float32Array(8), /gemm\(heap: Float32Array/],
+      ['adam', () => new Float32Array(8), /adam\(heap: Float32Array/],
+      ['colSum', () => new Float32Array(8), /colSum\(heap: Float32Array/],
+      ['copyRows', () => new Uint8Array(8), /copyRows\(heap: Uint8Array/],
+    ];
+    for (const [name, heap, usage] of kernels) {
+      expect(() => a[name](new Float64Array(8), new Float64Array(64))).toThrow(usage); // heap of the wrong type
+      expect(() => a[name](heap(), new Float64Array(2))).toThrow(usage); // too few params
+      expect(() => a[name](heap())).toThrow(usage);
+      expect(() => a[name](heap(), new Float32Array(64))).toThrow(usage); // params not Float64
+    }
+  });
+
   it(`rejects offsets outside the heap and malformed params${nativeSkip}`, (ctx) => {
     if (!native.ok) return ctx.skip();
     const heap = new Float32Array(64);
