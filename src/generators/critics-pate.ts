@@ -28,6 +28,7 @@
  *   - a few generator steps per query batch, an EMA of the generator, and a stop once the released labels
  *     carry no "real" vote for `patience` batches (post-processing decisions).
  */
+import { z } from 'zod';
 import type { Rng } from '../compute/rng.ts';
 import { tf } from '../compute/tf.ts';
 import { Ensemble } from '../nn/ensemble.ts';
@@ -36,9 +37,99 @@ import { bceWithLogits } from '../nn/losses.ts';
 import { DenseNet, type ForwardContext } from '../privacy/dpnet.ts';
 import { plainGradients } from '../privacy/dpsgd.ts';
 import type { Ledger } from '../privacy/ledger.ts';
-import { noisyTeacherLabels, partition, pateDataIndependentEpsilon, PateMomentsAccountant } from '../privacy/pate.ts';
+import { calibratePateLambda, noisyTeacherLabels, partition, pateDataIndependentEpsilon, PateMomentsAccountant } from '../privacy/pate.ts';
 import { crossWithLabel, viewRows, type Critic, type CriticData, type DiscriminatorOptions } from './critics.ts';
 import type { FitReport } from './types.ts';
+
+const int = z.number().int();
+
+/**
+ * The PATE plug-in's options as a generator's config spells them (gan and ctgan share them, DESIGN.md §3);
+ * `defaults` holds the two that differ per architecture. Defaults measured on Adult at ε = 1 (see above).
+ */
+export function pateOptionFields(defaults: { teacherWarmup: number; iterations: number }) {
+  return {
+    teachers: int.min(2).optional().describe(
+      'pate: number of teachers, each on its own disjoint partition (default: one per teacher_rows rows, ≈1000 on Adult). ' +
+        'More teachers → larger vote gaps → cheaper queries; smartnoise uses n/1000, the original 10 (defaults.md §2.2).',
+    ),
+    teacher_rows: int.positive().default(32).describe('pate: rows per teacher when `teachers` is not given.'),
+    lambda: z.union([z.number().positive(), z.literal('auto')]).default(1).describe(
+      'pate: Laplace noise scale 1/λ on each vote count (original λ=1: one split vote then costs ≈2 ε-units, so a run at ' +
+        'ε=1 stops after a few batches; synthcity/smartnoise 1e-3 make labels coin flips). auto: the largest λ whose ' +
+        'data-independent bound fits iterations × query batch queries in ε (calibrated like σ for DP-SGD: the run is never cut ' +
+        'short; the data-dependent accountant reports what was really spent).',
+    ),
+    teacher: z.enum(['logreg', 'mlp']).default('logreg').describe('pate teacher model (paper and original code: logistic regression).'),
+    teacher_dims: z.array(int.positive()).default([32]).describe('pate: hidden widths when teacher = mlp.'),
+    teacher_features: z.enum(['raw', 'target']).default('target').describe(
+      'pate: teachers see the encoded row (raw) or the row crossed with the target one-hot — one logistic model per class, ' +
+        "so they judge each class's rows (raw when the table has no categorical target).",
+    ),
+    teacher_squares: z.boolean().default(true).describe('pate: teachers also see squared numerics (a linear teacher can then score a typical range).'),
+    teacher_steps: int.min(0).default(1).describe('pate: teacher gradient steps per outer iteration (teachers are kept and updated, not re-fit).'),
+    teacher_warmup: int.min(0).default(defaults.teacherWarmup).describe('pate: teacher steps before the first query (no label is released, so free).'),
+    teacher_batch: int.positive().default(32).describe('pate: real rows of its own partition (and as many generated/reference rows) per teacher step.'),
+    teacher_lr: z.number().positive().default(5e-3),
+    teacher_l2: z.number().min(0).default(1e-2).describe('pate: L2 penalty of the teachers (keeps them alike, so votes agree).'),
+    reference_share: z.number().min(0).max(1).default(0.5).describe(
+      'pate: share of the teachers\' "fake" rows drawn from the public uniform reference instead of the generator (0 = the paper).',
+    ),
+    vote_threshold: z.enum(['fixed', 'median']).default('fixed').describe(
+      'pate: a teacher votes real when its logit > 0 (fixed, the paper) or for the more realistic half of each query batch (median).',
+    ),
+    query_batch: int.positive().default(16).describe('pate: generated rows labelled by the teachers per outer iteration (original/smartnoise 64).'),
+    reference_queries: int.min(0).default(0).describe('pate: public reference rows added to each query batch (labelled and accounted like the others).'),
+    query_screen: int.positive().default(8).describe(
+      'pate: draw this many candidates per query; the student (post-processing) keeps those furthest from its boundary, half per side (1 = off).',
+    ),
+    student_steps: int.positive().default(10).describe('pate: student steps per outer iteration (smartnoise student_iters=5, original n_s=1).'),
+    replay: int.min(0).default(1000).describe('pate: past labelled batches the student keeps training on (post-processing: costs no budget).'),
+    pate_generator_steps: int.positive().default(5).describe('pate: generator steps per outer iteration (original: 1).'),
+    patience: int.min(0).default(10).describe(
+      'pate: stop after this many consecutive query batches labelled all "fake" (no signal left; decided from released labels).',
+    ),
+    iterations: int.positive().default(defaults.iterations).describe('pate: cap on outer iterations (training otherwise stops when the budget is spent); original 50.'),
+    moments: int.positive().default(200).describe(
+      'pate: moment orders l = 1..L (original 20, smartnoise 100); ε ≥ log(1/δ)/L, so L = 200 reaches ε = 0.1 at δ = 1e-5.',
+    ),
+  };
+}
+
+export type PateConfig = z.infer<z.ZodObject<ReturnType<typeof pateOptionFields>>>;
+
+/** The critic's options from a generator's config, the rows it trains on and the budget left to it. */
+export function pateCriticOptions(
+  o: PateConfig,
+  x: { n: number; student: DiscriminatorOptions; targetSpan?: unknown; numericOffsets: number[]; epsilon: number; delta: number },
+): PateOptions {
+  return {
+    student: x.student,
+    teachers: o.teachers ?? Math.max(2, Math.floor(x.n / o.teacher_rows)),
+    lambda: o.lambda === 'auto' ? calibratePateLambda(o.iterations * (o.query_batch + o.reference_queries), x.epsilon, x.delta, o.moments) : o.lambda,
+    teacher: o.teacher,
+    teacherDims: o.teacher_dims,
+    teacherSteps: o.teacher_steps,
+    teacherWarmup: o.teacher_warmup,
+    teacherBatch: o.teacher_batch,
+    teacherLr: o.teacher_lr,
+    teacherL2: o.teacher_l2,
+    studentSteps: o.student_steps,
+    queryBatch: o.query_batch,
+    replay: o.replay,
+    moments: o.moments,
+    voteThreshold: o.vote_threshold,
+    referenceShare: o.reference_share,
+    teacherFeatures: o.teacher_features === 'target' && x.targetSpan ? 'target' : 'raw',
+    queryScreen: o.query_screen,
+    patience: o.patience,
+    referenceQueries: o.reference_queries,
+    teacherSquares: o.teacher_squares,
+    numericOffsets: x.numericOffsets,
+    epsilon: x.epsilon,
+    delta: x.delta,
+  };
+}
 
 export interface PateOptions {
   /** Student network and optimiser (same shape options as the gan discriminator). */

@@ -36,7 +36,7 @@ import { appendCond, type CondDraw, type CondSampler, RowsByCategory } from './c
 import { PacCritic } from './ctgan-critic.ts';
 import { prepareCtgan } from './ctgan-prep.ts';
 import { DiscriminatorCritic, type Critic, type CriticData } from './critics.ts';
-import { PateCritic } from './critics-pate.ts';
+import { PateCritic, pateCriticOptions, pateOptionFields } from './critics-pate.ts';
 import { generatorFamily } from './options.ts';
 import type { FitOptions, FitReport, Generator, Mechanism } from './types.ts';
 
@@ -82,29 +82,8 @@ export const ctganOptionsSchema = z.strictObject({
   sigma: z.number().positive().optional().describe('dpsgd noise multiplier; omitted = calibrated from the ε left after preprocessing (smartnoise fixes σ=5).'),
   max_grad_norm: z.number().positive().default(1).describe('dpsgd per-example clipping norm C (smartnoise 1.0).'),
   clip_generated: z.boolean().default(true).describe('dpsgd: clip generated rows too (Opacus semantics).'),
-  // ---- pate ---- (the shared PATE critic's defaults, measured on Adult at ε = 1: see critics-pate.ts)
-  teachers: int.min(2).optional().describe('pate: teachers, each on its own disjoint partition (default: one per teacher_rows rows; smartnoise n//1000+1).'),
-  teacher_rows: int.positive().default(32).describe('pate: rows per teacher when `teachers` is not given.'),
-  lambda: z.number().positive().default(1).describe('pate: Laplace noise scale 1/λ on each vote count (smartnoise 1e-3 makes labels coin flips).'),
-  teacher: z.enum(['logreg', 'mlp']).default('logreg'),
-  teacher_dims: z.array(int.positive()).default([32]),
-  teacher_features: z.enum(['raw', 'target']).default('target').describe('pate: teachers see the row, or the row crossed with the target one-hot (one model per class).'),
-  teacher_squares: z.boolean().default(true).describe('pate: teachers also see squared α values.'),
-  teacher_steps: int.min(0).default(1),
-  teacher_warmup: int.min(0).default(100).describe('pate: teacher steps before the first query (no label released, so free).'),
-  teacher_batch: int.positive().default(32),
-  teacher_lr: z.number().positive().default(5e-3),
-  teacher_l2: z.number().min(0).default(1e-2),
-  reference_share: z.number().min(0).max(1).default(0.5).describe('pate: share of the teachers\' "fake" rows drawn uniformly over the declared domain (public) instead of from the generator.'),
-  vote_threshold: z.enum(['fixed', 'median']).default('fixed').describe('pate: teacher votes real when its logit > 0 (fixed, the paper) or for the more realistic half of each batch (median).'),
-  query_batch: int.positive().default(16),
-  query_screen: int.positive().default(8).describe('pate: candidates per query; the student (post-processing) keeps those furthest from its boundary.'),
-  student_steps: int.positive().default(10).describe('pate: student steps per iteration (smartnoise student_iters=5).'),
-  replay: int.min(0).default(1000),
-  pate_generator_steps: int.positive().default(5).describe('pate: generator steps per iteration.'),
-  patience: int.min(0).default(10).describe('pate: stop after this many query batches labelled all "fake" (decided from released labels).'),
-  iterations: int.positive().default(300).describe('pate: cap on iterations (training otherwise stops when the budget is spent).'),
-  moments: int.positive().default(200).describe('pate: moment orders l = 1..L (smartnoise 100).'),
+  // ---- pate ---- (shared with gan: critics-pate.ts says why each default matters)
+  ...pateOptionFields({ teacherWarmup: 100, iterations: 300 }),
 });
 
 export type CtganOptions = z.infer<typeof ctganOptionsSchema>;
@@ -416,31 +395,13 @@ export class CtganGenerator implements Generator {
         if (target) data.targetSpan = { offset: target.offset, width: target.levels.length };
         critic = new PateCritic(
           data,
-          {
+          pateCriticOptions(o, {
+            n,
             student: discriminator,
-            teachers: o.teachers ?? Math.max(2, Math.floor(n / o.teacher_rows)),
-            lambda: o.lambda,
-            teacher: o.teacher,
-            teacherDims: o.teacher_dims,
-            teacherSteps: o.teacher_steps,
-            teacherWarmup: o.teacher_warmup,
-            teacherBatch: o.teacher_batch,
-            teacherLr: o.teacher_lr,
-            teacherL2: o.teacher_l2,
-            studentSteps: o.student_steps,
-            queryBatch: o.query_batch,
-            replay: o.replay,
-            moments: o.moments,
-            voteThreshold: o.vote_threshold,
-            referenceShare: o.reference_share,
-            teacherFeatures: o.teacher_features === 'target' && data.targetSpan ? 'target' : 'raw',
-            queryScreen: o.query_screen,
-            patience: o.patience,
-            teacherSquares: o.teacher_squares,
+            targetSpan: data.targetSpan,
             numericOffsets: Array.from({ length: enc.continuous }, (_, i) => i),
-            epsilon: remaining.epsilon,
-            delta: remaining.delta,
-          },
+            ...remaining,
+          }),
           rng.fork('critic'),
         );
         rounds = o.iterations;

@@ -26,10 +26,9 @@ import type { Table } from '../data/table.ts';
 import type { MixedHead } from '../nn/heads.ts';
 import { createOptimizer, mlpSpecs, step } from '../nn/index.ts';
 import { DenseNet, type Activation } from '../privacy/dpnet.ts';
-import { calibratePateLambda } from '../privacy/pate.ts';
 import { noisyFrequencies } from '../privacy/primitives.ts';
 import { crossWithLabel, DiscriminatorCritic, type Critic, type CriticData } from './critics.ts';
-import { PateCritic } from './critics-pate.ts';
+import { PateCritic, pateCriticOptions, pateOptionFields } from './critics-pate.ts';
 import { GanEncoding } from './encoding.ts';
 import { generatorFamily } from './options.ts';
 import type { FitOptions, FitReport, Generator, Mechanism } from './types.ts';
@@ -91,53 +90,10 @@ export const ganOptionsSchema = z.strictObject({
   sigma: z.number().positive().optional().describe('dpsgd noise multiplier; omitted = calibrated from the target ε for the planned steps.'),
   clip_generated: z.boolean().default(true).describe('dpsgd: clip generated rows too (Opacus semantics; balances real vs generated; not needed for privacy).'),
   max_grad_norm: z.number().positive().default(1).describe('dpsgd per-example clipping norm C (smartnoise 1.0; a constant, never set from data).'),
-  // ---- pate ---- (defaults measured on Adult at ε = 1; see critics-pate.ts for why each matters)
-  teachers: int.min(2).optional().describe(
-    'pategan: number of teachers, each on its own disjoint partition (default: one per teacher_rows rows, ≈1000 on Adult). ' +
-      'More teachers → larger vote gaps → cheaper queries; smartnoise uses n/1000, the original 10 (defaults.md §2.2).',
-  ),
-  teacher_rows: int.positive().default(32).describe('pategan: rows per teacher when `teachers` is not given.'),
-  lambda: z.union([z.number().positive(), z.literal('auto')]).default(1).describe(
-    'pategan: Laplace noise scale 1/λ on each vote count (original λ=1: one split vote then costs ≈2 ε-units, so a run at ' +
-      'ε=1 stops after a few batches; synthcity/smartnoise 1e-3 make labels coin flips). auto: the largest λ whose ' +
-      'data-independent bound fits iterations × query batch queries in ε (calibrated like σ for DP-SGD: the run is never cut ' +
-      'short; the data-dependent accountant reports what was really spent).',
-  ),
-  teacher: z.enum(['logreg', 'mlp']).default('logreg').describe('pategan teacher model (paper and original code: logistic regression).'),
-  teacher_dims: z.array(int.positive()).default([32]).describe('pategan: hidden widths when teacher = mlp.'),
-  teacher_features: z.enum(['raw', 'target']).default('target').describe(
-    'pategan: teachers see the encoded row (raw) or the row crossed with the target one-hot — one logistic model per class, ' +
-      'so they judge each class\'s rows (raw when the table has no categorical target).',
-  ),
-  teacher_squares: z.boolean().default(true).describe('pategan: teachers also see squared numerics (a linear teacher can then score a typical range).'),
-  teacher_steps: int.min(0).default(1).describe('pategan: teacher gradient steps per outer iteration (teachers are kept and updated, not re-fit).'),
-  teacher_warmup: int.min(0).default(300).describe('pategan: teacher steps before the first query (no label is released, so free).'),
-  teacher_batch: int.positive().default(32).describe('pategan: real rows of its own partition (and as many generated/reference rows) per teacher step.'),
-  teacher_lr: z.number().positive().default(5e-3),
-  teacher_l2: z.number().min(0).default(1e-2).describe('pategan: L2 penalty of the teachers (keeps them alike, so votes agree).'),
-  reference_share: z.number().min(0).max(1).default(0.5).describe(
-    'pategan: share of the teachers\' "fake" rows drawn from the public uniform reference instead of the generator (0 = the paper).',
-  ),
-  vote_threshold: z.enum(['fixed', 'median']).default('fixed').describe(
-    'pategan: a teacher votes real when its logit > 0 (fixed, the paper) or for the more realistic half of each query batch (median).',
-  ),
-  query_batch: int.positive().default(16).describe('pategan: generated rows labelled by the teachers per outer iteration (original/smartnoise 64).'),
-  reference_queries: int.min(0).default(0).describe('pategan: public reference rows added to each query batch (labelled and accounted like the others).'),
-  query_screen: int.positive().default(8).describe(
-    'pategan: draw this many candidates per query; the student (post-processing) keeps those furthest from its boundary, half per side (1 = off).',
-  ),
-  student_steps: int.positive().default(10).describe('pategan: student steps per outer iteration (smartnoise student_iters=5, original n_s=1).'),
-  replay: int.min(0).default(1000).describe('pategan: past labelled batches the student keeps training on (post-processing: costs no budget).'),
-  pate_generator_steps: int.positive().default(5).describe('pategan: generator steps per outer iteration (original: 1).'),
+  // ---- pate ---- (shared with ctgan: critics-pate.ts says why each default matters)
+  ...pateOptionFields({ teacherWarmup: 300, iterations: 120 }),
   keep_best: z.boolean().default(true).describe(
     'pategan: sample from the generator of the round where the share of its queries voted "real" peaked (released labels only).',
-  ),
-  patience: int.min(0).default(10).describe(
-    'pategan: stop after this many consecutive query batches labelled all "fake" (no signal left; decided from released labels).',
-  ),
-  iterations: int.positive().default(120).describe('pategan: cap on outer iterations (training otherwise stops when the budget is spent); original 50.'),
-  moments: int.positive().default(200).describe(
-    'pategan: moment orders l = 1..L (original 20, smartnoise 100); ε ≥ log(1/δ)/L, so L = 200 reaches ε = 0.1 at δ = 1e-5.',
   ),
 });
 
@@ -218,35 +174,11 @@ export class GanGenerator implements Generator {
     let dSteps = 1;
     let gSteps = 1;
     if (mech === 'pate') {
-      critic = new PateCritic(data, {
-        student: discriminator,
-        teachers: o.teachers ?? Math.max(2, Math.floor(n / o.teacher_rows)),
-        lambda:
-          o.lambda === 'auto'
-            ? calibratePateLambda(o.iterations * (o.query_batch + o.reference_queries), remaining.epsilon, remaining.delta, o.moments)
-            : o.lambda,
-        teacher: o.teacher,
-        teacherDims: o.teacher_dims,
-        teacherSteps: o.teacher_steps,
-        teacherWarmup: o.teacher_warmup,
-        teacherBatch: o.teacher_batch,
-        teacherLr: o.teacher_lr,
-        teacherL2: o.teacher_l2,
-        studentSteps: o.student_steps,
-        queryBatch: o.query_batch,
-        replay: o.replay,
-        moments: o.moments,
-        voteThreshold: o.vote_threshold,
-        referenceShare: o.reference_share,
-        teacherFeatures: o.teacher_features === 'target' && data.targetSpan ? 'target' : 'raw',
-        queryScreen: o.query_screen,
-        patience: o.patience,
-        referenceQueries: o.reference_queries,
-        teacherSquares: o.teacher_squares,
-        numericOffsets: enc.numericColumns(),
-        epsilon: remaining.epsilon,
-        delta: remaining.delta,
-      }, rng.fork('critic'));
+      critic = new PateCritic(
+        data,
+        pateCriticOptions(o, { n, student: discriminator, targetSpan: data.targetSpan, numericOffsets: enc.numericColumns(), ...remaining }),
+        rng.fork('critic'),
+      );
       rounds = o.iterations;
       roundsPerEpoch = Math.max(1, Math.ceil(rounds / 200));
       gSteps = o.pate_generator_steps;
