@@ -240,17 +240,7 @@ export class DiscriminatorCritic implements Critic {
     const { budget, sgd } = this.dp;
     const entry = budget.entry('training: discriminator DP-SGD', { clipNorm: sgd.clipNorm, batchSize: this.o.batchSize });
     ledger.spend(entry);
-    return {
-      steps: this.steps,
-      epsilon: entry.epsilon,
-      delta: entry.delta,
-      accountant: entry.accountant,
-      sigma: sgd.noiseMultiplier,
-      clipNorm: sgd.clipNorm,
-      samplingRate: sgd.q,
-      stepLimit: budget.limit,
-      clippedFraction: this.steps > 0 ? this.dp.clipped / this.steps : 0,
-    };
+    return { steps: this.steps, ...budget.reportFields(entry, { clipNorm: sgd.clipNorm, clippedFraction: this.steps > 0 ? this.dp.clipped / this.steps : 0 }) };
   }
 
   dispose(): void {

@@ -334,14 +334,7 @@ export class InnGenerator implements Generator {
       const entry = budget.entry('training: INN DP-SGD', { clipNorm: sgd.clipNorm, batchSize: B });
       opts.ledger.spend(entry);
       Object.assign(report, {
-        epsilon: entry.epsilon,
-        delta: entry.delta,
-        accountant: entry.accountant,
-        sigma: sgd.noiseMultiplier,
-        clipNorm: sgd.clipNorm,
-        samplingRate: sgd.q,
-        stepLimit: budget.limit,
-        clippedFraction: steps > 0 ? dpState.clipped / steps : 0,
+        ...budget.reportFields(entry, { clipNorm: sgd.clipNorm, clippedFraction: steps > 0 ? dpState.clipped / steps : 0 }),
         epsilonShares: { training: epsTrain, margin: epsMargin, condition: epsCondition },
       });
     }

@@ -294,16 +294,12 @@ export class TvaeGenerator implements Generator {
         const entry = budget.entry('training: TVAE encoder + decoder DP-SGD', { clipNorm: o.max_grad_norm, batchSize: B });
         opts.ledger.spend(entry);
         const spent = opts.ledger.spent();
+        // The cell's ε and δ (training plus the noisy histograms), the training entry's alongside.
         report = {
+          ...budget.reportFields(entry, { clipNorm: o.max_grad_norm, clippedFraction: steps > 0 ? clipped / steps : 0 }),
           epsilon: spent.epsilon,
           trainingEpsilon: entry.epsilon,
           delta: spent.delta,
-          accountant: entry.accountant,
-          sigma: s,
-          clipNorm: o.max_grad_norm,
-          samplingRate: q,
-          stepLimit: budget.limit,
-          clippedFraction: steps > 0 ? clipped / steps : 0,
         };
       }
     } finally {

@@ -104,6 +104,20 @@ export class DpsgdBudget {
       release: { type: 'subsampled-gaussian', q: this.q, noiseMultiplier: this.sigma, steps: this.taken, sampling: this.sampling },
     };
   }
+
+  /** The DP-SGD fields of a generator's fit report, from this run's ledger entry. */
+  reportFields(entry: LedgerEntry, o: { clipNorm: number; clippedFraction: number }) {
+    return {
+      epsilon: entry.epsilon,
+      delta: entry.delta,
+      accountant: entry.accountant,
+      sigma: this.sigma,
+      clipNorm: o.clipNorm,
+      samplingRate: this.q,
+      stepLimit: this.limit,
+      clippedFraction: o.clippedFraction,
+    };
+  }
 }
 
 /**
