@@ -27,6 +27,14 @@
  *     per side — far from the boundary where teachers split — and a replay of every released label;
  *   - a few generator steps per query batch, an EMA of the generator, and a stop once the released labels
  *     carry no "real" vote for `patience` batches (post-processing decisions).
+ *
+ * What still limits it (issue #6 open; measured on Adult, 120 iterations, the vote noise switched off with λ = 10
+ * and ε = 1e9): the teachers separate the data — their majority votes "real" for 91–98 % of real rows and 0–26 % of
+ * generated rows — yet the student, which sees only generated rows, scores real rows BELOW generated ones: mean
+ * P(real) .24 vs .77 (seed 0); .01–.02 vs .15–.19 with hard one-hot queries (seeds 0/1). The generator is pushed away
+ * from the data (TSTR AUC .28–.48). Median votes (per batch or per class), soft vote counts, perturbed-row queries,
+ * a linear student and 1500 iterations did not change that; more teachers (8 rows each, λ from 1 down to 0.05) only
+ * stretch the budget (ε = 1 lasts 11–51 query batches instead of 3).
  */
 import { z } from 'zod';
 import type { Rng } from '../compute/rng.ts';
