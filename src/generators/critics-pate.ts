@@ -205,8 +205,6 @@ export class PateCritic implements Critic {
   /** Why update() last returned false: 'budget' or 'no-signal'. */
   stopReason?: string;
   private sinceReal = 0;
-  /** Share of the last batch's generated queries labelled "real" (a released quantity). */
-  lastSignal?: number;
   /** Noisy labels of the last released query batch. */
   lastLabels: Uint8Array = new Uint8Array(0);
   studentSteps = 0;
@@ -248,8 +246,12 @@ export class PateCritic implements Critic {
     return this.net.apply(viewRows(this.data, x));
   }
 
+  /** Share of the last released batch's generated queries (reference queries follow them) labelled "real". */
   signal(): number | undefined {
-    return this.lastSignal;
+    if (this.lastLabels.length === 0) return undefined;
+    let real = 0;
+    for (let i = 0; i < this.o.queryBatch; i++) real += this.lastLabels[i];
+    return real / this.o.queryBatch;
   }
 
   /** What the teachers see of a row: the row itself, or the row crossed with the target's one-hot. */
@@ -364,9 +366,6 @@ export class PateCritic implements Critic {
     q.dispose();
     let nReal = 0;
     for (let i = 0; i < B; i++) nReal += labels[i];
-    let genReal = 0;
-    for (let i = 0; i < this.o.queryBatch; i++) genReal += labels[i];
-    this.lastSignal = genReal / this.o.queryBatch;
     this.buffer.push({ x: Float32Array.from(xq), y: Float32Array.from(labels) });
     if (this.buffer.length > Math.max(1, this.o.replay)) this.buffer.shift();
     let sLoss = 0;
