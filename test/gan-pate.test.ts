@@ -77,8 +77,8 @@ describe('pategan: partitions and teachers', () => {
     }
   });
 
-  it('student and teachers are distinct modules with no shared variable', () => {
-    const { critic } = fixture();
+  it.each(['view', 'teacher'] as const)('student (input: %s) and teachers are distinct modules with no shared variable', (studentInput) => {
+    const { critic } = fixture({ studentInput });
     const sv = critic.net.variables;
     const tv = critic.teachers.variables;
     expect(sv.some((v) => tv.includes(v))).toBe(false);
@@ -94,6 +94,27 @@ describe('pategan: partitions and teachers', () => {
     expect(critic.teacherSteps).toBe(teacherSteps);
     expect(values(tv)).toEqual(t0);
     expect(values(sv)).not.toEqual(s0);
+  });
+
+  it('median votes: each teacher votes for half the batch; one changed partition moves each count by ≤ 1', () => {
+    const a = fixture({ voteThreshold: 'median', teacher: 'logreg' });
+    const j = 4;
+    const part = a.critic.partitions[j];
+    const b = fixture({ voteThreshold: 'median', teacher: 'logreg' }, (real, d) => {
+      for (const r of part) for (let c = 0; c < d; c++) real[r * d + c] = 1 - real[r * d + c];
+    });
+    for (let s = 0; s < 40; s++) {
+      a.critic.trainTeachers();
+      b.critic.trainTeachers();
+    }
+    const m = 15;
+    const q = tf.tensor2d(Float32Array.from({ length: m * a.data.d }, (_, i) => ((i * 7919) % 101) / 101), [m, a.data.d]);
+    const va = a.critic.votes(q);
+    const vb = b.critic.votes(q);
+    q.dispose();
+    expect(va.reduce((x, y) => x + y, 0)).toBe(10 * Math.floor(m / 2));
+    expect(Array.from(va).some((v, i) => v !== vb[i])).toBe(true);
+    for (let i = 0; i < m; i++) expect(Math.abs(va[i] - vb[i]), `query ${i}`).toBeLessThanOrEqual(1);
   });
 });
 

@@ -12,29 +12,27 @@
  *   - the student never sees real rows: it trains on (generated row, noisy label) pairs, kept in a replay
  *     buffer of recent batches (reusing released labels is post-processing: free).
  *
- * What makes it useful at ε = 1 (measured on Adult; the report lists the numbers). With λ = 1 and δ = 1e-5 a
- * query whose vote gap is below ≈ 30 costs more than the whole budget, one above ≈ 40 almost nothing — so
- * training lasts exactly as long as the teachers agree, and every design choice serves agreement:
- *   - many teachers (≈ n/32): the gap can reach k, and the band of "split" votes narrows like 1/√k;
- *   - teachers alike: logistic models from a zero start, shared generated rows, an L2 penalty, kept and
- *     updated each iteration (not re-fit), warmed up before the first query (free: nothing is released);
- *   - a public reference backdrop in the teachers' "fake" class (uniform over the declared domain), so that
- *     plausible rows are voted "real" even while the generator is still far off (the paper's teachers reject
- *     everything then, and an all-"fake" student teaches the generator nothing);
- *   - teacher features that can judge a row: the row crossed with the target class (one model per class)
- *     plus squared numerics (a linear model can then prefer a typical range, not just "larger");
- *   - student-screened queries: of 8× candidates, the rows the student (a DP release) is surest about, half
- *     per side — far from the boundary where teachers split — and a replay of every released label;
- *   - a few generator steps per query batch, an EMA of the generator, and a stop once the released labels
- *     carry no "real" vote for `patience` batches (post-processing decisions).
+ * Budget (measured on Adult). With λ = 1 and δ = 1e-5 a query whose vote gap is below ≈ 30 costs more than the
+ * whole of ε = 1, one above ≈ 40 almost nothing; agreeing teachers make queries cheap: logistic models from a zero
+ * start kept and updated (not re-fit), warmed up before the first query (free), student-screened queries (of 8×
+ * candidates the rows the student — a DP release — is surest about, half per side). pategan's defaults use many
+ * small teachers (n/8) and λ = .05: ε = 1 then lasts 24–30 query batches instead of 1–5 (n/32 teachers, λ = 1).
  *
- * What still limits it (issue #6 open; measured on Adult, 120 iterations, the vote noise switched off with λ = 10
- * and ε = 1e9): the teachers separate the data — their majority votes "real" for 91–98 % of real rows and 0–26 % of
- * generated rows — yet the student, which sees only generated rows, scores real rows BELOW generated ones: mean
- * P(real) .24 vs .77 (seed 0); .01–.02 vs .15–.19 with hard one-hot queries (seeds 0/1). The generator is pushed away
- * from the data (TSTR AUC .28–.48). Median votes (per batch or per class), soft vote counts, perturbed-row queries,
- * a linear student and 1500 iterations did not change that; more teachers (8 rows each, λ from 1 down to 0.05) only
- * stretch the budget (ε = 1 lasts 11–51 query batches instead of 3).
+ * Defaults of `gan` (pategan), from noise-free checks (λ = 10, ε = 1e9, Adult seeds 0/1, TSTR logreg AUC):
+ *   - teachers that keep up with the generator: trained directly against the mean teacher logit (no student,
+ *     not private — a diagnostic), 1 teacher step per 5 generator steps let the generator win (teacher majority
+ *     "real" on 100 % of generated rows, 53 % of real ones; AUC .53/.44); 5 steps at lr .02 per generator step,
+ *     against generated rows only (reference_share 0): .80/.71 — the upper bound for any student;
+ *   - median votes: strong teachers vote every generated row "fake" (fixed threshold: 99 % of real rows "real",
+ *     0 % of generated), which teaches the student nothing (.52/.62); each teacher voting for the more realistic
+ *     half of the batch keeps every label informative (a count still moves by ≤ 1 when one partition changes);
+ *   - the student on the teachers' own inputs (target-crossed row + squared numerics), linear: it can represent
+ *     the teachers' vote. It sees only generated rows, so it is blind along directions the generator does not
+ *     vary (the paper's design; the earlier MLP on the discriminator view scored real rows BELOW generated ones).
+ *   Together .75/.67 noise-free. More iterations do not help (400 noise-free: .52/.51 — student and generator
+ *   drift together), nor do more extreme queries (query_screen 32 at ε = 1: .28–.42). The non-private gan reaches
+ *   .81–.84; per-ε numbers of the runner: configs/pategan-eps.yaml. ctgan keeps the earlier shared defaults
+ *   (fixed votes, MLP student, uniform reference backdrop, n/32 teachers, λ = 1).
  */
 import { z } from 'zod';
 import type { Rng } from '../compute/rng.ts';
@@ -55,14 +53,25 @@ const int = z.number().int();
  * The PATE plug-in's options as a generator's config spells them (gan and ctgan share them, DESIGN.md §3);
  * `defaults` holds the two that differ per architecture. Defaults measured on Adult at ε = 1 (see above).
  */
-export function pateOptionFields(defaults: { teacherWarmup: number; iterations: number }) {
+export function pateOptionFields(defaults: {
+  teacherWarmup: number;
+  iterations: number;
+  teacherRows?: number;
+  lambda?: number;
+  teacherSteps?: number;
+  teacherLr?: number;
+  referenceShare?: number;
+  voteThreshold?: 'fixed' | 'median';
+  studentInput?: 'view' | 'teacher';
+  generatorSteps?: number;
+}) {
   return {
     teachers: int.min(2).optional().describe(
-      'pate: number of teachers, each on its own disjoint partition (default: one per teacher_rows rows, ≈1000 on Adult). ' +
+      'pate: number of teachers, each on its own disjoint partition (default: one per teacher_rows rows). ' +
         'More teachers → larger vote gaps → cheaper queries; smartnoise uses n/1000, the original 10 (defaults.md §2.2).',
     ),
-    teacher_rows: int.positive().default(32).describe('pate: rows per teacher when `teachers` is not given.'),
-    lambda: z.union([z.number().positive(), z.literal('auto')]).default(1).describe(
+    teacher_rows: int.positive().default(defaults.teacherRows ?? 32).describe('pate: rows per teacher when `teachers` is not given.'),
+    lambda: z.union([z.number().positive(), z.literal('auto')]).default(defaults.lambda ?? 1).describe(
       'pate: Laplace noise scale 1/λ on each vote count (original λ=1: one split vote then costs ≈2 ε-units, so a run at ' +
         'ε=1 stops after a few batches; synthcity/smartnoise 1e-3 make labels coin flips). auto: the largest λ whose ' +
         'data-independent bound fits iterations × query batch queries in ε (calibrated like σ for DP-SGD: the run is never cut ' +
@@ -75,16 +84,20 @@ export function pateOptionFields(defaults: { teacherWarmup: number; iterations: 
         "so they judge each class's rows (raw when the table has no categorical target).",
     ),
     teacher_squares: z.boolean().default(true).describe('pate: teachers also see squared numerics (a linear teacher can then score a typical range).'),
-    teacher_steps: int.min(0).default(1).describe('pate: teacher gradient steps per outer iteration (teachers are kept and updated, not re-fit).'),
+    teacher_steps: int.min(0).default(defaults.teacherSteps ?? 1).describe('pate: teacher gradient steps per outer iteration (teachers are kept and updated, not re-fit).'),
     teacher_warmup: int.min(0).default(defaults.teacherWarmup).describe('pate: teacher steps before the first query (no label is released, so free).'),
     teacher_batch: int.positive().default(32).describe('pate: real rows of its own partition (and as many generated/reference rows) per teacher step.'),
-    teacher_lr: z.number().positive().default(5e-3),
+    teacher_lr: z.number().positive().default(defaults.teacherLr ?? 5e-3),
     teacher_l2: z.number().min(0).default(1e-2).describe('pate: L2 penalty of the teachers (keeps them alike, so votes agree).'),
-    reference_share: z.number().min(0).max(1).default(0.5).describe(
+    reference_share: z.number().min(0).max(1).default(defaults.referenceShare ?? 0.5).describe(
       'pate: share of the teachers\' "fake" rows drawn from the public uniform reference instead of the generator (0 = the paper).',
     ),
-    vote_threshold: z.enum(['fixed', 'median']).default('fixed').describe(
+    vote_threshold: z.enum(['fixed', 'median']).default(defaults.voteThreshold ?? 'fixed').describe(
       'pate: a teacher votes real when its logit > 0 (fixed, the paper) or for the more realistic half of each query batch (median).',
+    ),
+    student_input: z.enum(['view', 'teacher']).default(defaults.studentInput ?? 'view').describe(
+      'pate: the student sees the discriminator view, or exactly what the teachers see (it can then represent their vote; ' +
+        'with discriminator_dims [] it is a model of the teachers\' own form).',
     ),
     query_batch: int.positive().default(16).describe('pate: generated rows labelled by the teachers per outer iteration (original/smartnoise 64).'),
     reference_queries: int.min(0).default(0).describe('pate: public reference rows added to each query batch (labelled and accounted like the others).'),
@@ -93,7 +106,7 @@ export function pateOptionFields(defaults: { teacherWarmup: number; iterations: 
     ),
     student_steps: int.positive().default(10).describe('pate: student steps per outer iteration (smartnoise student_iters=5, original n_s=1).'),
     replay: int.min(0).default(1000).describe('pate: past labelled batches the student keeps training on (post-processing: costs no budget).'),
-    pate_generator_steps: int.positive().default(5).describe('pate: generator steps per outer iteration (original: 1).'),
+    pate_generator_steps: int.positive().default(defaults.generatorSteps ?? 5).describe('pate: generator steps per outer iteration (original: 1).'),
     patience: int.min(0).default(10).describe(
       'pate: stop after this many consecutive query batches labelled all "fake" (no signal left; decided from released labels).',
     ),
@@ -130,6 +143,7 @@ export function pateCriticOptions(
     referenceShare: o.reference_share,
     teacherFeatures: o.teacher_features === 'target' && x.targetSpan ? 'target' : 'raw',
     queryScreen: o.query_screen,
+    studentInput: o.student_input,
     patience: o.patience,
     referenceQueries: o.reference_queries,
     teacherSquares: o.teacher_squares,
@@ -183,6 +197,7 @@ export interface PateOptions {
   referenceQueries?: number;
   /** Candidate multiplier for student-screened queries (1 = query the generator's rows as drawn). */
   queryScreen?: number;
+  studentInput?: 'view' | 'teacher';
   epsilon: number;
   delta: number;
 }
@@ -236,14 +251,18 @@ export class PateCritic implements Critic {
       },
       rng.fork('teachers-init'),
     );
-    this.net = new DenseNet('student', data.view?.dim ?? data.d, mlpSpecs(o.student.hidden, 1, { activation: o.student.activation, dropout: o.student.dropout }), rng.fork('student-init'));
+    this.net = new DenseNet('student', o.studentInput === 'teacher' ? inputDim : (data.view?.dim ?? data.d), mlpSpecs(o.student.hidden, 1, { activation: o.student.activation, dropout: o.student.dropout }), rng.fork('student-init'));
     this.optS = createOptimizer(o.student.optimizer);
     this.optT = createOptimizer({ name: 'adam', learningRate: o.teacherLr, weightDecay: o.teacherL2 });
     this.accountant = new PateMomentsAccountant({ lambda: o.lambda, moments: o.moments });
   }
 
+  private studentView(x: tf.Tensor2D): tf.Tensor2D {
+    return this.o.studentInput === 'teacher' ? this.teacherInput(x) : viewRows(this.data, x);
+  }
+
   score(x: tf.Tensor2D): tf.Tensor2D {
-    return this.net.apply(viewRows(this.data, x));
+    return this.net.apply(this.studentView(x));
   }
 
   /** Share of the last released batch's generated queries (reference queries follow them) labelled "real". */
@@ -430,7 +449,7 @@ export class PateCritic implements Critic {
     for (let j = 0; j < B; j++) pos += Y[j];
     const W = new Float32Array(B);
     for (let j = 0; j < B; j++) W[j] = pos === 0 || pos === B ? 1 : Y[j] ? B / (2 * pos) : B / (2 * (B - pos));
-    const x = tf.tidy(() => viewRows(this.data, tf.tensor2d(X, [B, d])));
+    const x = tf.tidy(() => this.studentView(tf.tensor2d(X, [B, d])));
     const y = tf.tensor1d(Y);
     const w = tf.tensor1d(W);
     const wgan = this.loss === 'wgan';

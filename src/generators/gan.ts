@@ -57,7 +57,7 @@ export const ganOptionsSchema = z.strictObject({
     .optional()
     .describe(
       'Hidden widths of the discriminator / PATE student. Default [⌈2d/3⌉, ⌈d/3⌉] as smartnoise (d→2d/3→d/3→1); dpgan [64]: ' +
-        'the noise norm grows with √(parameters), so a private discriminator is kept small.',
+        'the noise norm grows with √(parameters), so a private discriminator is kept small; pategan with student_input = teacher: [] (linear).',
     ),
   discriminator_activation: activation.default('leakyRelu').describe('smartnoise: LeakyReLU(0.2).'),
   discriminator_dropout: z.number().min(0).lt(1).default(0),
@@ -91,9 +91,24 @@ export const ganOptionsSchema = z.strictObject({
   clip_generated: z.boolean().default(true).describe('dpsgd: clip generated rows too (Opacus semantics; balances real vs generated; not needed for privacy).'),
   max_grad_norm: z.number().positive().default(1).describe('dpsgd per-example clipping norm C (smartnoise 1.0; a constant, never set from data).'),
   // ---- pate ---- (shared with ctgan: critics-pate.ts says why each default matters)
-  ...pateOptionFields({ teacherWarmup: 300, iterations: 120 }),
-  keep_best: z.boolean().default(true).describe(
-    'pategan: sample from the generator of the round where the share of its queries voted "real" peaked (released labels only).',
+  // gan-only PATE defaults, measured on Adult (critics-pate.ts header): ≈ n/8 teachers at λ = .05 (ε = 1 then lasts
+  // ≈ 25 query batches), teachers that keep up with the generator (5 steps at lr .02 per generator step, against
+  // generated rows only), median votes, a linear student on the teachers' inputs. ctgan keeps the shared defaults.
+  ...pateOptionFields({
+    teacherWarmup: 300,
+    iterations: 120,
+    teacherRows: 8,
+    lambda: 0.05,
+    teacherSteps: 5,
+    teacherLr: 0.02,
+    referenceShare: 0,
+    voteThreshold: 'median',
+    studentInput: 'teacher',
+    generatorSteps: 1,
+  }),
+  keep_best: z.boolean().default(false).describe(
+    'pategan: sample from the generator of the round where the share of its queries voted "real" peaked (released labels only). ' +
+      'Off by default: with median votes that share is ≈ ½ by construction and says nothing.',
   ),
 });
 
@@ -160,7 +175,8 @@ export class GanGenerator implements Generator {
     const batchSize = o.batch_size ?? (dpsgd ? 1024 : 128);
     const epochs = o.epochs ?? (dpsgd ? 10 : 20);
     const discriminator = {
-      hidden: o.discriminator_dims ?? (dpsgd ? [64] : [Math.ceil((2 * d) / 3), Math.ceil(d / 3)]),
+      // A PATE student on the teachers' inputs is linear by default: the same form as the (logistic) teachers.
+      hidden: o.discriminator_dims ?? (dpsgd ? [64] : mech === 'pate' && o.student_input === 'teacher' ? [] : [Math.ceil((2 * d) / 3), Math.ceil(d / 3)]),
       activation: o.discriminator_activation as Activation,
       dropout: o.discriminator_dropout,
       loss: o.loss,
