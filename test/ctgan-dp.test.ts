@@ -22,6 +22,7 @@ import { DenseNet, type ForwardContext } from '../src/privacy/dpnet.ts';
 import { dpGradients, perExampleGradients } from '../src/privacy/dpsgd.ts';
 import { Ledger } from '../src/privacy/ledger.ts';
 import { seededGaussian } from '../src/privacy/noise.ts';
+import type { Ensemble } from '../src/nn/ensemble.ts';
 
 const SMALL = { batch_size: 100, embedding_dim: 16, generator_dim: [32, 32], discriminator_dim: [32, 32] };
 let adult: Table;
@@ -144,10 +145,11 @@ describe('patectgan: disjoint teachers with their own parameters', () => {
           seen[r] = 1;
         }
         expect(seen.every((v) => v === 1)).toBe(true);
-        const teacherVars = new Set(critic.teachers.variables);
+        const teachers = critic.teachers as Ensemble;
+        const teacherVars = new Set(teachers.variables);
         for (const v of critic.net.variables) expect(teacherVars.has(v)).toBe(false);
-        const w0 = critic.teachers.memberWeights(0)[0];
-        const w1 = critic.teachers.memberWeights(1)[0];
+        const w0 = teachers.memberWeights(0)[0];
+        const w1 = teachers.memberWeights(1)[0];
         expect(w0.some((v, i) => v !== w1[i])).toBe(true);
         checked = true;
       },

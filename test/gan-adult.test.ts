@@ -1,9 +1,9 @@
 /**
- * PATE-GAN at ε = 1 on Adult must not be a single-class collapse (three of six public PATE-GANs output one
- * class at ε = 1; defaults.md §2.2): both income classes at (nearly) their true rate, within the budget.
- * The TSTR AUC is not asserted: measured over seeds it equals that of the untrained conditional generator
- * (whose random weights already tie the label to the columns, AUC .44–.76 over 8 seeds) — PATE's signal
- * at ε = 1 is not yet shown to add anything (issue 6 stays open). One seeded run on an Adult subset (~30 s).
+ * PATE-GAN at ε = 1 on Adult must be useful, not a single-class collapse (three of six public PATE-GANs output one
+ * class at ε = 1, the others score near chance; defaults.md §2.2, published.md §3.5): both income classes at
+ * (nearly) their true rate, within the budget, and a TSTR logistic regression that ranks the real test rows well
+ * above chance. Measured with these defaults over seeds 0–3 (runner-sized train, full adult-test): AUC .73–.81;
+ * after one iteration .47–.59 (the label inputs of the generator start at zero: untrained, it ignores the label). One seeded run (~1 min).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,14 +19,14 @@ import { Ledger } from '../src/privacy/ledger.ts';
 const haveAdult = existsSync(join(process.env.BENCH_DATA_DIR ?? '', 'adult-train.csv'));
 
 describe.skipIf(!haveAdult)('pategan on Adult at ε = 1', () => {
-  it('produces both income classes at their (noisy) frequency, within the budget', async () => {
+  it('produces both income classes at their (noisy) frequency and a TSTR AUC well above chance, within the budget', async () => {
     await initBackend('auto');
     const full = loadDataset('adult');
     const rows = stratifiedSplit(full.binaryTarget(), 0.5, new Rng('adult-subset'));
     const train = full.take(rows.train);
     const testFull = loadDataset('adult-test');
     const test = testFull.take(stratifiedSplit(testFull.binaryTarget(), 0.7, new Rng('adult-test-subset')).train);
-    const g = new GanGenerator(ganOptionsSchema.parse({ teacher_rows: 16 }));
+    const g = new GanGenerator(ganOptionsSchema.parse({}));
     const ledger = new Ledger({ epsilon: 1, delta: 1e-5 });
     const report = await g.fit(train, { rng: new Rng(0), privacy: { mechanism: 'pate', epsilon: 1, delta: 1e-5, accountant: 'pld' }, ledger });
     expect(report.epsilon as number).toBeLessThanOrEqual(1);
@@ -38,6 +38,6 @@ describe.skipIf(!haveAdult)('pategan on Adult at ε = 1', () => {
     const truth = train.binaryTarget().reduce((a, b) => a + b, 0) / train.nrows;
     expect(Math.abs(positives - truth)).toBeLessThan(0.02);
     const [score] = evaluateUtility({ realTrain: train, realTest: test, synthTrain: synth, classifiers: ['logreg'], settings: ['TSTR'], kinds: ['baseline'], rng: new Rng(2) });
-    expect(score.auc).not.toBeNull();
-  });
+    expect(score.auc as number).toBeGreaterThan(0.65);
+  }, 400_000);
 });

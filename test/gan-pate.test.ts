@@ -8,6 +8,7 @@ import { GanGenerator, ganOptionsSchema } from '../src/generators/gan.ts';
 import { Ledger } from '../src/privacy/ledger.ts';
 import { calibratePateLambda, PateMomentsAccountant, pateFlipBound } from '../src/privacy/pate.ts';
 import { knownTable } from './gan-helpers.ts';
+import type { Ensemble } from '../src/nn/ensemble.ts';
 
 function fixture(o: Partial<PateOptions> = {}, mutate?: (real: Float32Array, d: number) => void) {
   const t = knownTable(200);
@@ -44,6 +45,9 @@ function fixture(o: Partial<PateOptions> = {}, mutate?: (real: Float32Array, d: 
   return { critic: new PateCritic(data, options, new Rng(5)), data };
 }
 
+/** The paper's PATE (row queries, Laplace noisy-max, data-dependent moments, logistic teachers) inside gan. */
+const paper = { queries: 'rows', aggregator: 'lnmax', labels: 'hard', teacher: 'logreg', teacher_rows: 8, query_screen: 8 } as const;
+
 const values = (vs: tf.Variable[]) => vs.map((v) => Float32Array.from(v.dataSync() as Float32Array));
 
 describe('pategan: partitions and teachers', () => {
@@ -70,8 +74,8 @@ describe('pategan: partitions and teachers', () => {
       b.critic.trainTeachers();
     }
     for (let t = 0; t < 10; t++) {
-      const wa = a.critic.teachers.memberWeights(t);
-      const wb = b.critic.teachers.memberWeights(t);
+      const wa = (a.critic.teachers as Ensemble).memberWeights(t);
+      const wb = (b.critic.teachers as Ensemble).memberWeights(t);
       const same = wa.every((w, v) => w.every((x, i) => x === wb[v][i]));
       expect(same, `teacher ${t}`).toBe(t !== j);
     }
@@ -80,7 +84,7 @@ describe('pategan: partitions and teachers', () => {
   it.each(['view', 'teacher'] as const)('student (input: %s) and teachers are distinct modules with no shared variable', (studentInput) => {
     const { critic } = fixture({ studentInput });
     const sv = critic.net.variables;
-    const tv = critic.teachers.variables;
+    const tv = (critic.teachers as Ensemble).variables;
     expect(sv.some((v) => tv.includes(v))).toBe(false);
     expect(new Set([...sv, ...tv].map((v) => v.name)).size).toBe(sv.length + tv.length);
     // Training the teachers leaves the student untouched, and a student step leaves the teachers untouched.
@@ -168,7 +172,7 @@ describe('pategan: noisy aggregation and accounting', () => {
 
   it('λ = auto is calibrated so that the planned iterations fit the budget: training runs them all', async () => {
     const t = knownTable(300);
-    const g = new GanGenerator(ganOptionsSchema.parse({ lambda: 'auto', teachers: 30, query_batch: 16, iterations: 30, patience: 0, generator_dims: [16], latent_dim: 8, teacher_warmup: 5 }));
+    const g = new GanGenerator(ganOptionsSchema.parse({ ...paper, lambda: 'auto', teachers: 30, query_batch: 16, iterations: 30, patience: 0, generator_dims: [16], latent_dim: 8, teacher_warmup: 5 }));
     const ledger = new Ledger({ epsilon: 1, delta: 1e-5 });
     const r = await g.fit(t, { rng: new Rng(2), privacy: { mechanism: 'pate', epsilon: 1, delta: 1e-5, accountant: 'pld' }, ledger });
     // 5 % of ε went to the label frequencies first; λ was calibrated on the rest.
@@ -184,7 +188,7 @@ describe('pategan: noisy aggregation and accounting', () => {
     const t = knownTable(300);
     for (const delta of [1e-5, 1e-3]) {
       const g = new GanGenerator(
-        ganOptionsSchema.parse({ teachers: 30, lambda: 0.1, query_batch: 16, iterations: 40, generator_dims: [16], latent_dim: 8, teacher_warmup: 5 }),
+        ganOptionsSchema.parse({ ...paper, teachers: 30, lambda: 0.1, query_batch: 16, iterations: 40, generator_dims: [16], latent_dim: 8, teacher_warmup: 5 }),
       );
       const ledger = new Ledger({ epsilon: 10, delta });
       const r = await g.fit(t, { rng: new Rng(1), privacy: { mechanism: 'pate', epsilon: 10, delta, accountant: 'pld' }, ledger });

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/compute/rng.ts';
 import { normalTail } from '../src/privacy/numeric.ts';
+import { gaussianDelta } from '../src/privacy/primitives.ts';
 import {
+  calibrateGnmaxSigma,
+  GnmaxAggregator,
+  gnmaxBinaryEpsilon,
   GnmaxAccountant,
   gnmaxEpsilon,
   noisyTeacherLabelsGnmax,
@@ -154,5 +158,71 @@ describe('PATE moments accountant', () => {
     expect(Math.abs(flips - expected)).toBeLessThan(4 * Math.sqrt((expected * (1 - expected)) / trials));
     expect(acc.queries).toBe(trials);
     expect(acc.epsilon(1e-5)).toBeCloseTo(gnmaxEpsilon(trials, sigma, 1e-5).epsilon, 12);
+  });
+});
+
+describe('two-class GNMax composed exactly (the gan pategan default)', () => {
+  it('one query at σ = √2 is the Gaussian mechanism with noise multiplier 1: ε = 1 at δ = 0.126937 (Balle & Wang 2018)', () => {
+    // δ(ε = 1) of the Gaussian mechanism with σ/Δ = 1, the analytic value Φ(−½) − e·Φ(−3/2).
+    expect(gaussianDelta(1, 1)).toBeCloseTo(0.12693673750664414, 12);
+    expect(gnmaxBinaryEpsilon(1, Math.SQRT2, 0.12693673750664414)).toBeCloseTo(1, 6);
+  });
+
+  it('N queries at σ compose to one query at σ/√N (GDP), and are never looser than the RDP bound', () => {
+    for (const [N, sigma] of [
+      [100, 40],
+      [30720, 900],
+    ]) {
+      expect(gnmaxBinaryEpsilon(N, sigma, 1e-5)).toBeCloseTo(gnmaxBinaryEpsilon(1, sigma / Math.sqrt(N), 1e-5), 8);
+      expect(gnmaxBinaryEpsilon(N, sigma, 1e-5)).toBeLessThanOrEqual(gnmaxEpsilon(N, sigma, 1e-5).epsilon);
+    }
+    expect(gnmaxBinaryEpsilon(0, 5, 1e-5)).toBe(0);
+  });
+
+  it('σ calibrated for the planned queries spends the target ε, within a hair, and never more', () => {
+    for (const eps of [0.1, 1, 10, 95]) {
+      const sigma = calibrateGnmaxSigma(102400, eps, 1e-5);
+      const spent = gnmaxBinaryEpsilon(102400, sigma, 1e-5);
+      expect(spent).toBeLessThanOrEqual(eps);
+      expect(spent).toBeGreaterThan(eps * (1 - 1e-6));
+      expect(gnmaxBinaryEpsilon(102401, sigma, 1e-5)).toBeGreaterThan(eps);
+    }
+  });
+
+  it("the Gaussian δ stays finite at large ε (e^ε overflowed, giving NaN and a wrong σ)", () => {
+    expect(gaussianDelta(1e-3, 1e6)).toBe(0);
+    expect(Number.isFinite(calibrateGnmaxSigma(1000, 1e6, 1e-5))).toBe(true);
+    expect(gnmaxBinaryEpsilon(1000, calibrateGnmaxSigma(1000, 1e6, 1e-5), 1e-5)).toBeCloseTo(1e6, 0);
+    // Where the textbook formula is representable, the log-space one agrees with it.
+    const direct = (s: number, e: number) => {
+      const cdf = (z: number) => 1 - normalTail(z);
+      return cdf(1 / (2 * s) - e * s) - Math.exp(e) * cdf(-1 / (2 * s) - e * s);
+    };
+    for (const [sg, e] of [
+      [1, 1],
+      [0.7, 3],
+      [2, 0.2],
+    ])
+      expect(gaussianDelta(sg, e)).toBeCloseTo(direct(sg, e), 12);
+  });
+
+  it('bounded votes: each query counted, the released mean noised with std σ√2/k, totals outside [−k, k] refused', () => {
+    const sigma = 6;
+    const agg = new GnmaxAggregator(sigma);
+    const k = 10;
+    const trials = 20000;
+    const out = agg.means(new Array(trials).fill(3), k, new Rng(3));
+    expect(agg.queries).toBe(trials);
+    const mean = out.reduce((a, b) => a + b, 0) / trials;
+    const sd = Math.sqrt(out.reduce((a, b) => a + (b - mean) ** 2, 0) / trials);
+    expect(mean).toBeCloseTo(0.3, 1);
+    expect(sd / ((sigma * Math.SQRT2) / k)).toBeCloseTo(1, 1);
+    expect(agg.epsilon(1e-5)).toBe(gnmaxBinaryEpsilon(trials, sigma, 1e-5));
+    expect(() => agg.means([11], k, new Rng(1))).toThrow(/not in/);
+    // The GNMax label is the sign of the same Gaussian release: shares at the same σ flip as often as labels do.
+    const shares = new GnmaxAggregator(sigma).shares(new Array(trials).fill(7), k, new Rng(4));
+    const flips = shares.reduce((s, v) => s + (v > 0.5 ? 0 : 1), 0) / trials;
+    const expected = normalTail(4 / (sigma * Math.SQRT2));
+    expect(Math.abs(flips - expected)).toBeLessThan(4 * Math.sqrt((expected * (1 - expected)) / trials));
   });
 });

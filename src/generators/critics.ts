@@ -45,6 +45,11 @@ export interface CriticData {
    * "fake" class; they reveal nothing about the real rows.
    */
   reference?(rows: number): tf.Tensor2D;
+  /**
+   * Optional: copies of generated rows [rows, d] (row-major), each with one non-target column redrawn from the
+   * public reference distribution (PATE pair queries: "is the changed row more realistic?"). Reads no real data.
+   */
+  perturb?(x: Float32Array, rows: number, rng: Rng): Float32Array;
   /** Optional: offset and width of the target column's one-hot block in the encoded row. */
   targetSpan?: { offset: number; width: number };
   /**

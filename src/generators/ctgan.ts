@@ -397,9 +397,10 @@ export class CtganGenerator implements Generator {
           data,
           pateCriticOptions(o, {
             n,
-            student: discriminator,
+            student: { ...discriminator, optimizer: { ...dOpt, learningRate: o.student_lr ?? o.discriminator_lr } },
             targetSpan: data.targetSpan,
             numericOffsets: Array.from({ length: enc.continuous }, (_, i) => i),
+            numericRange: [-1, 1], // mode-normalised values: the centred squares are then the plain squares
             ...remaining,
           }),
           rng.fork('critic'),

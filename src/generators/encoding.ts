@@ -104,6 +104,34 @@ export class GanEncoding {
     return X;
   }
 
+  /**
+   * Copies of `X`'s rows, each with one column redrawn from the public reference distribution: a column
+   * other than `keep` (the target) chosen uniformly, a categorical moved to a different level drawn
+   * uniformly, a numeric to a uniform value over its range. Uses no data beyond the rows given.
+   */
+  perturbRows(X: Float32Array, rows: number, rng: Rng, keep?: number): Float32Array {
+    const d = this.d;
+    const spans = this.head.spans.filter((s) => s.offset !== keep);
+    if (spans.length === 0) throw new RangeError('perturbRows: the table has no column to perturb besides the target');
+    const out = Float32Array.from(X.subarray(0, rows * d));
+    const lo = this.numeric === 'tanh' ? -1 : 0;
+    for (let i = 0; i < rows; i++) {
+      const s = spans[rng.int(spans.length)];
+      const o = i * d + s.offset;
+      if (s.kind === 'numeric') {
+        out[o] = lo + (1 - lo) * rng.uniform();
+        continue;
+      }
+      if (s.width < 2) continue;
+      let cur = 0;
+      for (let k = 1; k < s.width; k++) if (out[o + k] > out[o + cur]) cur = k;
+      const next = (cur + 1 + rng.int(s.width - 1)) % s.width; // uniform over the other levels
+      out.fill(0, o, o + s.width);
+      out[o + next] = 1;
+    }
+    return out;
+  }
+
   /** Rows → row-major [rows, d] Float32Array; numerics clipped into the head's range. */
   encode(t: Table): Float32Array {
     const M = this.featurizer.transform(t);

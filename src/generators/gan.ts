@@ -3,7 +3,9 @@
  *   gan      = mechanism none : discriminator on real vs generated batches;
  *   dpgan    = gan + dpsgd    : the same discriminator trained with DP-SGD (only real rows clipped/noised);
  *   pategan  = gan + pate     : Jordon et al. 2019 Alg. 1 — teachers on disjoint partitions, a student trained
- *                               on noisy teacher votes about generated rows, the generator against the student.
+ *                               on noisy teacher answers about generated rows, the generator against the student
+ *                               (defaults: pair queries, bounded score votes, one centroid teacher per row;
+ *                               critics-pate.ts says why — the paper's choices leave Adult near chance).
  * One training loop for all three: the mechanism only chooses the critic (critics.ts, critics-pate.ts).
  *
  * Encoding: numerics min-max scaled with declared (public) bounds, categoricals one-hot (encoding.ts);
@@ -16,7 +18,9 @@
  * and invented 2–50 % positives; conditional + label-cross at 20 epochs .82–.83 with the true 24 %. dpgan
  * with smartnoise-like settings (batch 128, d→2d/3→d/3 discriminator) stayed near .5 even at ε = 100: the
  * noise norm (σC/B·√params) swamped the clipped signal; batch 1024 and a [64] discriminator give .73–.81 at
- * every ε from 0.1 to 100.
+ * every ε from 0.1 to 100. The label inputs of the generator start at zero: untrained it ignores the label
+ * (random label weights alone scored TSTR AUC .29–.76 over seeds, which looked like — or inverted — utility),
+ * and its sampling weights are a bias-corrected average of the iterates (EMA).
  */
 import { z } from 'zod';
 import { backendInfo } from '../compute/backend.ts';
@@ -91,13 +95,14 @@ export const ganOptionsSchema = z.strictObject({
   clip_generated: z.boolean().default(true).describe('dpsgd: clip generated rows too (Opacus semantics; balances real vs generated; not needed for privacy).'),
   max_grad_norm: z.number().positive().default(1).describe('dpsgd per-example clipping norm C (smartnoise 1.0; a constant, never set from data).'),
   // ---- pate ---- (shared with ctgan: critics-pate.ts says why each default matters)
-  // gan-only PATE defaults, measured on Adult (critics-pate.ts header): ≈ n/8 teachers at λ = .05 (ε = 1 then lasts
-  // ≈ 25 query batches), teachers that keep up with the generator (5 steps at lr .02 per generator step, against
-  // generated rows only), median votes, a linear student on the teachers' inputs. ctgan keeps the shared defaults.
+  // gan's PATE defaults (critics-pate.ts header: why, and what each was measured to do on Adult): exact
+  // nearest-centroid teachers, one per row; pair queries; every teacher votes its clipped score difference and the
+  // noisy mean is released (Gaussian, σ calibrated for iterations × query_batch queries); a linear student on the
+  // teachers' features (with 16 hat functions per numeric) regresses it. ctgan keeps the paper-like shared defaults.
   ...pateOptionFields({
     teacherWarmup: 300,
-    iterations: 120,
-    teacherRows: 8,
+    iterations: 400,
+    teacherRows: 1,
     lambda: 0.05,
     teacherSteps: 5,
     teacherLr: 0.02,
@@ -105,6 +110,17 @@ export const ganOptionsSchema = z.strictObject({
     voteThreshold: 'median',
     studentInput: 'teacher',
     generatorSteps: 1,
+    queries: 'pairs',
+    aggregator: 'gnmax',
+    labels: 'scores',
+    voteScale: 2,
+    teacher: 'centroid',
+    teacherKnots: 16,
+    queryBatch: 256,
+    queryScreen: 1,
+    studentSteps: 50,
+    studentLr: 0.01,
+    replay: 2,
   }),
   keep_best: z.boolean().default(false).describe(
     'pategan: sample from the generator of the round where the share of its queries voted "real" peaked (released labels only). ' +
@@ -149,6 +165,7 @@ export class GanGenerator implements Generator {
 
     const G = new DenseNet('generator', o.latent_dim + (label?.span.width ?? 0), mlpSpecs(o.generator_dims, d, { activation: o.generator_activation as Activation, layerNorm: o.generator_layer_norm }), rng.fork('generator-init'));
     this.generator = G;
+    if (label) zeroLabelInputs(G, o.latent_dim, label.span.width);
     const optG = createOptimizer({ name: 'adam', learningRate: o.generator_lr, betas: o.betas });
     const latentRng = rng.fork('latent');
     const headRng = rng.fork('head');
@@ -164,6 +181,7 @@ export class GanGenerator implements Generator {
       generate: (rows) => tf.tidy(() => forwardG(rows)),
       reference: (rows) => tf.tensor2d(enc.uniformRows(rows, refRng), [rows, d]),
       targetSpan,
+      perturb: (x, rows, r) => enc.perturbRows(x, rows, r, targetSpan?.offset),
       view:
         o.discriminator_view === 'label-cross' && targetSpan
           ? { dim: d * targetSpan.width, apply: (x) => crossWithLabel(x, tf.slice(x, [0, targetSpan.offset], [-1, targetSpan.width]) as tf.Tensor2D) }
@@ -181,7 +199,7 @@ export class GanGenerator implements Generator {
       dropout: o.discriminator_dropout,
       loss: o.loss,
       weightClip: o.weight_clip,
-      optimizer: { name: 'adam' as const, learningRate: o.discriminator_lr, betas: o.betas },
+      optimizer: { name: 'adam' as const, learningRate: mech === 'pate' ? (o.student_lr ?? o.discriminator_lr) : o.discriminator_lr, betas: o.betas },
       batchSize: Math.min(batchSize, dpsgd ? n - 1 : n),
     };
     let critic: Critic;
@@ -192,7 +210,7 @@ export class GanGenerator implements Generator {
     if (mech === 'pate') {
       critic = new PateCritic(
         data,
-        pateCriticOptions(o, { n, student: discriminator, targetSpan: data.targetSpan, numericOffsets: enc.numericColumns(), ...remaining }),
+        pateCriticOptions(o, { n, student: discriminator, targetSpan: data.targetSpan, numericOffsets: enc.numericColumns(), numericRange: [o.numeric === 'tanh' ? -1 : 0, 1], ...remaining }),
         rng.fork('critic'),
       );
       rounds = o.iterations;
@@ -220,10 +238,15 @@ export class GanGenerator implements Generator {
     }
 
     // Shadow weights (EMA) for sampling: the last iterate of a GAN oscillates; its average does much less.
+    // Bias-corrected like Adam's moments (weight of step t ∝ β^(T−t), normalised over the steps taken): a run the
+    // budget stops after 100 steps would otherwise sample from weights that are still 37 % the random init.
     const ema = o.generator_ema > 0 ? G.variables.map((v) => tf.variable(v.clone(), false)) : [];
+    let emaMass = 0;
     const updateEma = () => {
+      emaMass = o.generator_ema * emaMass + (1 - o.generator_ema);
+      const a = (1 - o.generator_ema) / emaMass;
       ema.forEach((e, i) => {
-        const next = tf.tidy(() => tf.add(tf.mul(e, o.generator_ema), tf.mul(G.variables[i], 1 - o.generator_ema)));
+        const next = tf.tidy(() => tf.add(tf.mul(e, 1 - a), tf.mul(G.variables[i], a)));
         e.assign(next);
         next.dispose();
       });
@@ -368,6 +391,22 @@ export class GanGenerator implements Generator {
     this.generator?.dispose();
     this.generator = undefined;
   }
+}
+
+/**
+ * Zero the first-layer weights of the label inputs: an untrained conditional generator then ignores the label.
+ * With random weights its columns already depended on the label by chance — untrained, TSTR AUC .29–.76 over
+ * seeds on Adult — so a run that learned nothing (budget spent before training) looked informative or inverted.
+ * Training moves these weights as any other (the gradient reaches them through the hidden units).
+ */
+function zeroLabelInputs(G: DenseNet, latentDim: number, width: number): void {
+  const W = G.paramLayers[0].variables[0];
+  const [rows, cols] = W.shape as [number, number];
+  const w = Float32Array.from(W.dataSync() as Float32Array);
+  w.fill(0, latentDim * cols, (latentDim + width) * cols);
+  const next = tf.tensor2d(w, [rows, cols]);
+  W.assign(next);
+  next.dispose();
 }
 
 function latent(rows: number, dim: number, rng: Rng): tf.Tensor2D {

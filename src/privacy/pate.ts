@@ -14,6 +14,7 @@
  */
 import type { Rng } from '../compute/rng.ts';
 import { logAdd } from './numeric.ts';
+import { analyticGaussianSigma, gaussianDelta } from './primitives.ts';
 import { DEFAULT_ORDERS, rdpToEpsilon } from './rdp.ts';
 
 /** Split row indices 0..n−1 into k disjoint parts covering all rows (shuffled; sizes differ by ≤ 1). */
@@ -254,6 +255,38 @@ function binaryVotes(votes1: ArrayLike<number>, k: number, label: (counts: numbe
   return out;
 }
 
+/**
+ * Two-class GNMax composed exactly: the label of a query is the sign of n₁ − n₀ plus N(0, 2σ²) (σ on each
+ * count), and one changed partition moves n₁ − n₀ by ≤ 2 — a Gaussian mechanism with noise multiplier σ/√2.
+ * `queries` of them (adaptively chosen) compose to one Gaussian mechanism with multiplier σ/√(2·queries)
+ * (Dong, Roth & Su 2019, GDP), whose (ε, δ) is exact (Balle & Wang 2018): tighter than the RDP bound.
+ */
+export function gnmaxBinaryEpsilon(queries: number, sigma: number, delta: number): number {
+  if (!(sigma > 0)) throw new RangeError(`PATE: GNMax σ must be positive, got ${sigma}`);
+  if (!(delta > 0 && delta < 1)) throw new RangeError(`PATE: δ must be in (0, 1), got ${delta}`);
+  if (queries === 0) return 0;
+  const z = sigma / Math.sqrt(2 * queries);
+  if (gaussianDelta(z, 0) <= delta) return 0;
+  // δ(ε) decreases in ε: bracket, then bisect in log ε.
+  let lo = Math.log(1e-9);
+  let hi = 0;
+  while (gaussianDelta(z, Math.exp(hi)) > delta) hi += 1;
+  for (let i = 0; i < 200 && hi - lo > 1e-12; i++) {
+    const mid = (lo + hi) / 2;
+    if (gaussianDelta(z, Math.exp(mid)) > delta) lo = mid;
+    else hi = mid;
+  }
+  return Math.exp(hi);
+}
+
+/** The per-count σ of two-class GNMax that lets `queries` labels fit exactly in (ε, δ) (gnmaxBinaryEpsilon). */
+export function calibrateGnmaxSigma(queries: number, epsilon: number, delta: number): number {
+  if (!(queries >= 1)) throw new RangeError(`PATE: σ calibration needs at least one planned query, got ${queries}`);
+  if (!(epsilon > 0 && Number.isFinite(epsilon))) throw new RangeError(`PATE: σ calibration needs a finite ε > 0, got ${epsilon}`);
+  // Rounded up by a hair: the planned queries must fit, not exceed ε by a rounding error at the last one.
+  return analyticGaussianSigma(epsilon, delta) * Math.sqrt(2 * queries) * (1 + 1e-9);
+}
+
 /** Query counter for GNMax aggregation; ε by the data-independent RDP bound (gnmaxEpsilon). */
 export class GnmaxAccountant {
   readonly sigma: number;
@@ -288,4 +321,95 @@ export function noisyTeacherLabelsGnmax(votes1: ArrayLike<number>, k: number, si
     accountant.addQuery();
     return gaussianNoisyMax(counts, sigma, rng);
   });
+}
+
+/**
+ * How a PATE critic turns teacher votes into released labels, with its accountant: every query is counted
+ * before its label is drawn, and `epsilonWith` tells (releasing nothing) what answering a batch would cost.
+ */
+export interface BinaryVoteAggregator {
+  readonly mechanism: 'lnmax' | 'gnmax';
+  readonly queries: number;
+  epsilon(delta: number): number;
+  /** ε after also answering queries with these "real" vote counts (out of k); nothing is released. */
+  epsilonWith(votes1: ArrayLike<number>, k: number, delta: number): number;
+  /** Account each query, then draw its noisy label (1 = "real" / "yes"). */
+  labels(votes1: ArrayLike<number>, k: number, rng: Rng): Uint8Array;
+}
+
+/** Laplace noisy-max (scale 1/λ) with PATE-GAN's data-dependent moments accountant (the paper's choice). */
+export class LnmaxAggregator implements BinaryVoteAggregator {
+  readonly mechanism = 'lnmax';
+  readonly accountant: PateMomentsAccountant;
+  constructor(readonly lambda: number, moments: number) {
+    this.accountant = new PateMomentsAccountant({ lambda, moments });
+  }
+  get queries(): number {
+    return this.accountant.queries;
+  }
+  epsilon(delta: number): number {
+    return this.accountant.epsilon(delta);
+  }
+  epsilonWith(votes1: ArrayLike<number>, k: number, delta: number): number {
+    const trial = this.accountant.clone();
+    for (let i = 0; i < votes1.length; i++) trial.addGap(Math.abs(2 * votes1[i] - k));
+    return trial.epsilon(delta);
+  }
+  labels(votes1: ArrayLike<number>, k: number, rng: Rng): Uint8Array {
+    return noisyTeacherLabels(votes1, k, this.lambda, rng, this.accountant);
+  }
+}
+
+/** Two-class GNMax (σ per count) composed exactly as one Gaussian mechanism (gnmaxBinaryEpsilon): data-independent. */
+export class GnmaxAggregator implements BinaryVoteAggregator {
+  readonly mechanism = 'gnmax';
+  readonly accountant: GnmaxAccountant;
+  constructor(readonly sigma: number) {
+    this.accountant = new GnmaxAccountant({ sigma });
+  }
+  get queries(): number {
+    return this.accountant.queries;
+  }
+  epsilon(delta: number): number {
+    return gnmaxBinaryEpsilon(this.queries, this.sigma, delta);
+  }
+  epsilonWith(votes1: ArrayLike<number>, _k: number, delta: number): number {
+    return gnmaxBinaryEpsilon(this.queries + votes1.length, this.sigma, delta);
+  }
+  labels(votes1: ArrayLike<number>, k: number, rng: Rng): Uint8Array {
+    return noisyTeacherLabelsGnmax(votes1, k, this.sigma, rng, this.accountant);
+  }
+  /**
+   * The noisy "real" vote share of each query, (n₁ + N(0, σ²/2))/k, unclipped. GNMax's label is exactly whether
+   * this exceeds ½ (noise σ on both counts: n₁ + N₁ > n₀ + N₀ ⟺ n₁ + (N₁ − N₀)/2 > k/2), so releasing the share is
+   * the same Gaussian mechanism — the same privacy cost — with the vote margin kept instead of thrown away.
+   */
+  /**
+   * Bounded real-valued votes: each teacher's vote v ∈ [−1, 1], `sums` their totals per query. Released:
+   * (Σv + N(0, 2σ²))/k. One changed partition moves Σv by ≤ 2 — the Gaussian mechanism of the two-class GNMax
+   * label (whose votes are ±1), at the same cost; the student then learns the teachers' mean, not their majority.
+   */
+  means(sums: ArrayLike<number>, k: number, rng: Rng): Float32Array {
+    const out = new Float32Array(sums.length);
+    const sd = this.sigma * Math.SQRT2;
+    for (let i = 0; i < sums.length; i++) {
+      const v = sums[i];
+      if (!(Math.abs(v) <= k * (1 + 1e-6))) throw new RangeError(`PATE: vote total ${v} at query ${i} is not in [−${k}, ${k}]`);
+      this.accountant.addQuery();
+      out[i] = (v + sd * rng.normal()) / k;
+    }
+    return out;
+  }
+
+  shares(votes1: ArrayLike<number>, k: number, rng: Rng): Float32Array {
+    const out = new Float32Array(votes1.length);
+    const sd = this.sigma / Math.SQRT2;
+    for (let i = 0; i < votes1.length; i++) {
+      const n1 = votes1[i];
+      if (!(Number.isInteger(n1) && n1 >= 0 && n1 <= k)) throw new RangeError(`PATE: vote count ${n1} at query ${i} is not in [0, ${k}]`);
+      this.accountant.addQuery();
+      out[i] = (n1 + sd * rng.normal()) / k;
+    }
+    return out;
+  }
 }

@@ -6,7 +6,7 @@
  */
 import type { Rng } from '../compute/rng.ts';
 import type { Ledger } from './ledger.ts';
-import { bracketRoot, normalCdf } from './numeric.ts';
+import { bracketRoot, logNormalTail, logSub } from './numeric.ts';
 
 export type NoiseSpec =
   | { mechanism: 'laplace'; epsilon: number }
@@ -17,7 +17,10 @@ export type NoiseSpec =
 export function gaussianDelta(sigma: number, epsilon: number, sensitivity = 1): number {
   const a = sensitivity / (2 * sigma);
   const b = (epsilon * sigma) / sensitivity;
-  return normalCdf(a - b) - Math.exp(epsilon) * normalCdf(-a - b);
+  // Φ(a − b) − e^ε Φ(−a − b) in log space: at large ε, e^ε overflows while Φ(−a − b) underflows.
+  const l1 = logNormalTail(b - a);
+  const l2 = epsilon + logNormalTail(a + b);
+  return l2 >= l1 ? 0 : Math.exp(logSub(l1, l2));
 }
 
 /** Smallest σ with δ(ε) ≤ target for the Gaussian mechanism (analytic calibration, valid for any ε > 0). */
