@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatPrivacyResult, parseGaps, parseVotes, privacyCommand, privacyEpsilon, privacyPate, privacySigma, privacySteps } from '../src/cli/privacy.ts';
+import { formatPrivacyResult, parseGaps, parseVotes, privacyCommand, privacyEpsilon, privacyGnmax, privacyPate, privacySigma, privacySteps } from '../src/cli/privacy.ts';
+import { gnmaxBinaryEpsilon } from '../src/privacy/pate.ts';
 import { dpsgdEpsilon } from '../src/privacy/accountant.ts';
 
 describe('bench privacy', () => {
@@ -47,6 +48,17 @@ describe('bench privacy', () => {
     expect(r.queries).toBe(50);
     expect(r.epsilon).toBeLessThanOrEqual(r.dataIndependentEpsilon!);
     expect(JSON.parse(formatPrivacyResult(r, true)).accountant).toBe('pate-moments');
+  });
+
+  it('gnmax: σ for a target ε round-trips; ε of a given σ is the exact composition; one of --sigma/--epsilon', () => {
+    const s = privacyGnmax({ queries: 102400, epsilon: 1, delta: 1e-5 });
+    expect(s.epsilon).toBeLessThanOrEqual(1);
+    expect(s.epsilon).toBeGreaterThan(0.999999);
+    const e = privacyGnmax({ queries: 102400, sigma: s.sigma!, delta: 1e-5 });
+    expect(e.epsilon).toBe(gnmaxBinaryEpsilon(102400, s.sigma!, 1e-5));
+    expect(formatPrivacyResult(e, false)).toMatch(/ε = 1\.00000 at δ = 0\.00001, σ = .*queries = 102400, accountant gnmax/);
+    expect(() => privacyGnmax({ queries: 10, delta: 1e-5 })).toThrow(/exactly one of --sigma or --epsilon/);
+    expect(() => privacyGnmax({ queries: 1.5, sigma: 3, delta: 1e-5 })).toThrow(/--queries must be a positive integer/);
   });
 
   it('is a yargs command module for `bench privacy <command>`', () => {

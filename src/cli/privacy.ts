@@ -6,12 +6,13 @@
  *   bench privacy sigma --q 0.01 --steps 1000 --epsilon 1 --delta 1e-5
  *   bench privacy steps --q 0.01 --sigma 1.2 --epsilon 1 --delta 1e-5
  *   bench privacy pate --lambda 0.1 --gaps 10,8,0,4 --delta 1e-5
+ *   bench privacy gnmax --queries 102400 --epsilon 1 --delta 1e-5
  */
 import { readFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { type AccountantKind, dpsgdEpsilon } from '../privacy/accountant.ts';
 import { calibrateSigma, maxSteps } from '../privacy/calibrate.ts';
-import { PateMomentsAccountant, pateDataIndependentEpsilon, voteGap } from '../privacy/pate.ts';
+import { calibrateGnmaxSigma, gnmaxBinaryEpsilon, PateMomentsAccountant, pateDataIndependentEpsilon, voteGap } from '../privacy/pate.ts';
 import type { Sampling } from '../privacy/rdp.ts';
 
 export interface PrivacyCliResult {
@@ -125,6 +126,19 @@ export function privacyPate(a: { lambda: number; gaps: number[]; delta: number; 
   });
 }
 
+/**
+ * Two-class GNMax / bounded-vote PATE answers (pategan's default): ε of `queries` answers at noise σ per vote count,
+ * or the σ that fits them in --epsilon — one composed Gaussian mechanism, exact (gnmaxBinaryEpsilon).
+ */
+export function privacyGnmax(a: { queries: number; delta: number; sigma?: number; epsilon?: number }): PrivacyCliResult {
+  return wrap(() => {
+    const queries = positiveInt(a.queries, 'queries');
+    if ((a.sigma === undefined) === (a.epsilon === undefined)) throw new Error('give exactly one of --sigma or --epsilon');
+    const sigma = a.sigma ?? calibrateGnmaxSigma(queries, a.epsilon!, a.delta);
+    return { epsilon: gnmaxBinaryEpsilon(queries, sigma, a.delta), sigma, accountant: 'gnmax (exact Gaussian composition)', order: null, delta: a.delta, queries };
+  });
+}
+
 export function formatPrivacyResult(r: PrivacyCliResult, json: boolean): string {
   // JSON has no Infinity: an unbounded ε (no finite ε meets δ) is written as the string "Infinity".
   if (json) return JSON.stringify(r, (_k, v) => (v === Infinity ? 'Infinity' : v));
@@ -132,7 +146,8 @@ export function formatPrivacyResult(r: PrivacyCliResult, json: boolean): string 
   if (r.sigma !== null) parts.push(`σ = ${r.sigma.toPrecision(6)}`);
   if (r.q !== undefined) parts.push(`q = ${r.q}`);
   if (r.steps !== undefined) parts.push(`steps = ${r.steps}`);
-  if (r.lambda !== undefined) parts.push(`λ = ${r.lambda}`, `queries = ${r.queries}`);
+  if (r.lambda !== undefined) parts.push(`λ = ${r.lambda}`);
+  if (r.queries !== undefined) parts.push(`queries = ${r.queries}`);
   parts.push(`accountant ${r.accountant}${r.order !== null ? ` (order ${r.order})` : ''}`);
   let s = parts.join(', ');
   if (r.dataIndependentEpsilon !== undefined) {
@@ -211,6 +226,22 @@ const pateCmd: CommandModule = {
   },
 };
 
+const gnmaxCmd: CommandModule = {
+  command: 'gnmax',
+  describe: 'PATE with Gaussian votes (pategan default): ε of --queries answers at --sigma, or the σ that fits --epsilon',
+  builder: (y) =>
+    y
+      .option('queries', { type: 'number', demandOption: true, describe: 'number of answered queries (iterations × query_batch)' })
+      .option('sigma', { type: 'number', describe: 'noise std per vote count' })
+      .option('epsilon', { type: 'number', describe: 'target ε (prints the calibrated σ)' })
+      .option('delta', { type: 'number', demandOption: true })
+      .option('json', { type: 'boolean', default: false }),
+  handler: (argv) => {
+    const r = privacyGnmax({ queries: argv.queries as number, delta: argv.delta as number, sigma: argv.sigma as number | undefined, epsilon: argv.epsilon as number | undefined });
+    console.log(formatPrivacyResult(r, argv.json as boolean));
+  },
+};
+
 export const privacyCommand: CommandModule = {
   command: 'privacy <command>',
   describe: 'Privacy accounting: ε for DP-SGD, σ for a target ε, steps that fit, PATE from vote gaps',
@@ -220,7 +251,8 @@ export const privacyCommand: CommandModule = {
       .command(sigmaCmd)
       .command(stepsCmd)
       .command(pateCmd)
-      .demandCommand(1, 'name a privacy command: epsilon, sigma, steps or pate')
+      .command(gnmaxCmd)
+      .demandCommand(1, 'name a privacy command: epsilon, sigma, steps, pate or gnmax')
       .example('$0 privacy epsilon --q 0.01 --sigma 1 --steps 1000 --delta 1e-5 --accountant rdp', 'ε = 2.10137 (Opacus RDP)')
       .example('$0 privacy sigma --q 0.01 --steps 1000 --epsilon 1 --delta 1e-5 --json', 'σ for ε = 1'),
   handler: () => {},

@@ -581,8 +581,11 @@ export class PateCritic implements Critic {
     // Pairs: a batch with no improving change is information, not a lack of it.
     this.sinceReal = nReal > 0 || this.o.queries === 'pairs' ? 0 : this.sinceReal + 1;
     this.iterations++;
-    this.sums.teacher += tLoss / Math.max(1, this.o.teacherSteps);
-    this.sums.tCount++;
+    if (this.teachers instanceof Ensemble) {
+      // Exact (centroid) teachers have no training loss to chart.
+      this.sums.teacher += tLoss / Math.max(1, this.o.teacherSteps);
+      this.sums.tCount++;
+    }
     this.sums.student += sLoss / this.o.studentSteps;
     this.sums.sCount++;
     this.sums.real += nReal / B;

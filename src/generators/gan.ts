@@ -431,7 +431,7 @@ export const [ganInfo, dpganInfo, pateganInfo] = generatorFamily(
     },
     {
       name: 'pategan',
-      description: 'gan + PATE (Jordon et al. 2019): teachers on disjoint partitions, student on noisy votes, data-dependent moments accountant.',
+      description: 'gan + PATE (Jordon et al. 2019): teachers on disjoint partitions answer pair queries about generated rows; the student learns their noisy (Gaussian, calibrated) mean vote.',
       mechanism: 'pate',
     },
   ],
