@@ -37,7 +37,8 @@
  *   ≈ .28 at ε = 1 and ≈ .22 at ε = 100 (gan .21). A generator trained directly on the mean teacher logit (not
  *   private; the ceiling for any student) reaches .84 and .22.
  *   With k = n centroid teachers the PATE aggregate is the noisy sum of per-row clipped scores — the degenerate
- *   partition; teacher_rows > 1 averages rows before clipping and lowers the signal per unit of noise.
+ *   partition; teacher_rows > 1 averages rows before clipping and lowers the signal per unit of noise (8 rows per
+ *   teacher at ε = 1: .78/.39/.67).
  */
 import { z } from 'zod';
 import type { Rng } from '../compute/rng.ts';
