@@ -79,6 +79,12 @@ describe('nearest-centroid teachers', () => {
     T.dispose();
   });
 
+  it('refuse a teacher matrix over 512 MiB with a message naming teacher_rows', () => {
+    const n = 2 ** 17;
+    const parts = Array.from({ length: n }, (_, i) => Int32Array.of(i));
+    expect(() => new CentroidTeachers((idx) => tf.zeros([idx.length, 1025]) as tf.Tensor2D, n, parts)).toThrow(/131072 centroid teachers × 1025 features need 0\.5 GiB; raise teacher_rows/);
+  });
+
   it('one changed partition changes that teacher only, and every vote total by at most 2', () => {
     const j = 7;
     const a = fixture();

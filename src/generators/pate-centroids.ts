@@ -11,6 +11,9 @@
  */
 import { tf } from '../compute/tf.ts';
 
+/** Largest teacher matrix (floats) held in memory: 512 MiB. */
+const MAX_FLOATS = 2 ** 27;
+
 export class CentroidTeachers {
   readonly members: number;
   /** [k, D] partition means of the teachers' features. */
@@ -35,6 +38,13 @@ export class CentroidTeachers {
       const idx = Int32Array.from({ length: Math.min(chunk, n - start) }, (_, i) => start + i);
       const f = featuresOf(idx);
       D = f.shape[1];
+      if (!M && this.members * D > MAX_FLOATS) {
+        f.dispose();
+        throw new RangeError(
+          `pategan: ${this.members} centroid teachers × ${D} features need ${((this.members * D * 4) / 2 ** 30).toFixed(1)} GiB; ` +
+            `raise teacher_rows (rows per teacher) so that fewer teachers hold the data`,
+        );
+      }
       M ??= new Float32Array(this.members * D);
       const X = f.dataSync() as Float32Array;
       f.dispose();
