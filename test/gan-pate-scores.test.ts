@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/compute/rng.ts';
 import { tf } from '../src/compute/tf.ts';
-import { PateCritic, type PateOptions } from '../src/generators/critics-pate.ts';
+import { PateCritic } from '../src/generators/critics-pate.ts';
+import type { PateOptions } from '../src/generators/pate-options.ts';
 import type { CriticData } from '../src/generators/critics.ts';
 import { GanEncoding } from '../src/generators/encoding.ts';
 import { GanGenerator, ganOptionsSchema } from '../src/generators/gan.ts';

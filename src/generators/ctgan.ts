@@ -36,7 +36,8 @@ import { appendCond, type CondDraw, type CondSampler, RowsByCategory } from './c
 import { PacCritic } from './ctgan-critic.ts';
 import { prepareCtgan } from './ctgan-prep.ts';
 import { DiscriminatorCritic, type Critic, type CriticData } from './critics.ts';
-import { PateCritic, pateCriticOptions, pateOptionFields } from './critics-pate.ts';
+import { PateCritic } from './critics-pate.ts';
+import { pateCriticOptions, pateOptionFields } from './pate-options.ts';
 import { generatorFamily } from './options.ts';
 import type { FitOptions, FitReport, Generator, Mechanism } from './types.ts';
 
